@@ -1,0 +1,116 @@
+#include "server/command_table.h"
+
+#include <sstream>
+#include <utility>
+
+namespace sable {
+
+namespace {
+
+uint32_t FlagBit(const std::string& f) {
+  static const std::pair<const char*, uint32_t> kFlags[] = {
+      {"write", kCmdWrite},         {"readonly", kCmdReadonly},
+      {"denyoom", kCmdDenyOom},     {"admin", kCmdAdmin},
+      {"pubsub", kCmdPubsub},       {"noscript", kCmdNoscript},
+      {"blocking", kCmdBlocking},   {"loading", kCmdLoading},
+      {"stale", kCmdStale},         {"skip_monitor", kCmdSkipMonitor},
+      {"skip_slowlog", kCmdSkipSlowlog}, {"fast", kCmdFast},
+      {"no_auth", kCmdNoAuth},      {"may_replicate", kCmdMayReplicate},
+      {"no_multi", kCmdNoMulti},    {"allow_busy", kCmdAllowBusy},
+      {"sentinel", kCmdSentinel},   {"only_sentinel", kCmdOnlySentinel},
+      {"no_mandatory_keys", kCmdNoMandatoryKeys}, {"no_async_loading", kCmdNoAsyncLoading},
+      {"touches_arbitrary_keys", kCmdTouchesArbitraryKeys}, {"protected", kCmdProtected},
+  };
+  for (const auto& [n, b] : kFlags)
+    if (f == n) return b;
+  return 0;
+}
+
+std::vector<std::string> Words(const char* s) {
+  std::vector<std::string> out;
+  std::istringstream is(s ? s : "");
+  std::string w;
+  while (is >> w) out.push_back(w);
+  return out;
+}
+
+std::unique_ptr<CommandSpec> MakeSpec(const CommandRow& row) {
+  auto spec = std::make_unique<CommandSpec>();
+  spec->name = row.name;
+  spec->arity = row.arity;
+  spec->flag_names = Words(row.flags);
+  for (const auto& f : spec->flag_names) spec->flags |= FlagBit(f);
+  spec->first_key = row.first_key;
+  spec->last_key = row.last_key;
+  spec->step = row.step;
+  spec->acl_categories = Words(row.acl);
+  spec->handler = row.handler;
+  spec->group = row.group ? row.group : "generic";
+  spec->summary = row.summary ? row.summary : "";
+  spec->since = row.since ? row.since : "1.0.0";
+  return spec;
+}
+
+}  // namespace
+
+size_t CommandTable::CiHash::operator()(std::string_view s) const {
+  size_t h = 1469598103934665603ULL;
+  for (char c : s) h = (h ^ static_cast<unsigned char>(c | 0x20)) * 1099511628211ULL;
+  return h;
+}
+
+bool CommandTable::CiEq::operator()(std::string_view a, std::string_view b) const {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (tolower(static_cast<unsigned char>(a[i])) != tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+const CommandSpec* CommandSpec::FindSub(std::string_view n) const {
+  for (const auto& s : subcommands) {
+    if (s->name.size() != n.size()) continue;
+    bool eq = true;
+    for (size_t i = 0; i < n.size(); ++i)
+      if (tolower(static_cast<unsigned char>(n[i])) != s->name[i]) {
+        eq = false;
+        break;
+      }
+    if (eq) return s.get();
+  }
+  return nullptr;
+}
+
+std::string CommandSpec::FullName() const {
+  return parent ? parent->name + "|" + name : name;
+}
+
+CommandTable::CommandTable() {
+  RegisterStringCommands(*this);
+  RegisterKeyCommands(*this);
+  RegisterServerCommands(*this);
+  RegisterConnectionCommands(*this);
+}
+
+CommandSpec* CommandTable::Add(const CommandRow& row) {
+  auto spec = MakeSpec(row);
+  CommandSpec* p = spec.get();
+  ordered_.push_back(p);
+  by_name_[p->name] = std::move(spec);
+  return p;
+}
+
+CommandSpec* CommandTable::AddSub(CommandSpec* parent, const CommandRow& row) {
+  auto spec = MakeSpec(row);
+  spec->parent = parent;
+  CommandSpec* p = spec.get();
+  parent->subcommands.push_back(std::move(spec));
+  return p;
+}
+
+const CommandSpec* CommandTable::Find(std::string_view name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second.get();
+}
+
+}  // namespace sable

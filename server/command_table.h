@@ -1,0 +1,128 @@
+// Declarative command metadata (as Redis reports it in COMMAND) plus the handler. Family files
+// register their rows; the dispatcher runs every generic check from this metadata before a
+// handler runs, so handlers only parse their own arguments and do the work.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace sable {
+
+class Server;
+class Connection;
+class ReplyWriter;
+struct CommandSpec;
+
+using ArgList = std::span<const std::string_view>;
+
+struct CommandContext {
+  Server& server;
+  Connection& conn;
+  ArgList args;  // args[0] is the command name as sent; views live for this command only
+  ReplyWriter& reply;
+  const CommandSpec& spec;
+  int db;        // the client's selected database
+  int64_t now_ms;  // cached clock for this command
+};
+
+using Handler = void (*)(CommandContext&);
+
+enum CommandFlag : uint32_t {
+  kCmdWrite = 1 << 0,
+  kCmdReadonly = 1 << 1,
+  kCmdDenyOom = 1 << 2,
+  kCmdAdmin = 1 << 3,
+  kCmdPubsub = 1 << 4,
+  kCmdNoscript = 1 << 5,
+  kCmdBlocking = 1 << 6,
+  kCmdLoading = 1 << 7,
+  kCmdStale = 1 << 8,
+  kCmdSkipMonitor = 1 << 9,
+  kCmdSkipSlowlog = 1 << 10,
+  kCmdFast = 1 << 11,
+  kCmdNoAuth = 1 << 12,
+  kCmdMayReplicate = 1 << 13,
+  kCmdNoMulti = 1 << 14,
+  kCmdAllowBusy = 1 << 15,
+  kCmdSentinel = 1 << 16,
+  kCmdOnlySentinel = 1 << 17,
+  kCmdNoMandatoryKeys = 1 << 18,
+  kCmdNoAsyncLoading = 1 << 19,
+  kCmdTouchesArbitraryKeys = 1 << 20,
+  kCmdProtected = 1 << 21,
+};
+
+struct CommandStats {
+  uint64_t calls = 0;
+  uint64_t usec = 0;
+  uint64_t rejected = 0;
+  uint64_t failed = 0;
+};
+
+struct CommandSpec {
+  std::string name;         // lower case; "parent|sub" for subcommands
+  int arity = 0;            // >0 exact, <0 minimum (as Redis)
+  uint32_t flags = 0;
+  std::vector<std::string> flag_names;
+  int first_key = 0, last_key = 0, step = 0;
+  std::vector<std::string> acl_categories;  // "@read", ...
+  Handler handler = nullptr;
+  std::string group;        // COMMAND DOCS group ("string", "generic", ...)
+  std::string summary;
+  std::string since;
+  std::vector<std::unique_ptr<CommandSpec>> subcommands;
+  CommandSpec* parent = nullptr;
+  mutable CommandStats stats;
+
+  const CommandSpec* FindSub(std::string_view name) const;
+  std::string FullName() const;  // "config|get"
+};
+
+// One row as written in a family file's table.
+struct CommandRow {
+  const char* name;
+  int arity;
+  const char* flags;       // space separated Redis flag names
+  int first_key, last_key, step;
+  const char* acl;         // space separated "@category" names
+  Handler handler;
+  const char* group = "generic";
+  const char* summary = "";
+  const char* since = "1.0.0";
+};
+
+class CommandTable {
+ public:
+  CommandTable();
+  CommandSpec* Add(const CommandRow& row);
+  // Adds a subcommand row under `parent` (row name is the subcommand alone).
+  CommandSpec* AddSub(CommandSpec* parent, const CommandRow& row);
+  const CommandSpec* Find(std::string_view name) const;  // case-insensitive
+  const std::vector<CommandSpec*>& all() const { return ordered_; }
+  size_t size() const { return ordered_.size(); }
+
+ private:
+  struct CiHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const;
+  };
+  struct CiEq {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const;
+  };
+  std::unordered_map<std::string, std::unique_ptr<CommandSpec>, CiHash, CiEq> by_name_;
+  std::vector<CommandSpec*> ordered_;
+};
+
+// Each family registers its commands (defined in server/commands/<family>.cc).
+void RegisterStringCommands(CommandTable& t);
+void RegisterKeyCommands(CommandTable& t);
+void RegisterServerCommands(CommandTable& t);
+void RegisterConnectionCommands(CommandTable& t);
+
+}  // namespace sable

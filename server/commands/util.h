@@ -1,0 +1,67 @@
+// Small helpers shared by command handlers: argument parsing that replies on error, typed
+// lookups, and case-insensitive option matching.
+#pragma once
+
+#include <string_view>
+
+#include "datastructs/kv_entry.h"
+#include "datastructs/numbers.h"
+#include "server/command_table.h"
+#include "server/connection.h"
+#include "server/keyspace.h"
+#include "server/reply_writer.h"
+#include "server/server.h"
+
+namespace sable {
+
+inline bool EqNoCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (tolower(static_cast<unsigned char>(a[i])) != tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+// Parses an integer argument; replies `msg` (default: not-an-integer) and returns false on error.
+inline bool ArgInt64(CommandContext& ctx, std::string_view s, int64_t* out,
+                     const char* msg = err::kNotInt) {
+  if (StringToInt64(s, out)) return true;
+  ctx.reply.Error(msg);
+  return false;
+}
+
+inline Keyspace& Ks(CommandContext& ctx) { return ctx.server.keyspace(); }
+
+// Read lookup: counts hits/misses and touches LRU. Expired keys are removed.
+inline KvEntry* LookupRead(CommandContext& ctx, std::string_view key) {
+  return Ks(ctx).FindRead(ctx.db, key, ctx.now_ms);
+}
+
+inline KvEntry* LookupWrite(CommandContext& ctx, std::string_view key) {
+  return Ks(ctx).Find(ctx.db, key, ctx.now_ms);
+}
+
+// Replies WRONGTYPE and returns true if `e` exists with a type other than `t`.
+inline bool WrongType(CommandContext& ctx, const KvEntry* e, ObjType t) {
+  if (e != nullptr && e->type() != t) {
+    ctx.reply.Error(err::kWrongType);
+    return true;
+  }
+  return false;
+}
+
+inline void ReplyStringValue(CommandContext& ctx, const KvEntry* e) {
+  if (e->enc() == Enc::kInt) {
+    ctx.reply.BulkInt(e->int_value());
+  } else {
+    char tmp[24];
+    ctx.reply.Bulk(e->StringView(tmp));
+  }
+}
+
+inline uint32_t LruClock(CommandContext& ctx) { return Ks(ctx).lru_clock; }
+
+// Marks one change for INFO (rdb_changes_since_last_save) and future propagation.
+inline void Dirty(CommandContext& ctx, uint64_t n = 1) { ctx.server.stats().dirty += n; }
+
+}  // namespace sable

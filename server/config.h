@@ -1,0 +1,92 @@
+// Typed configuration table with redis.conf syntax. Every Redis 7.0 setting name is known
+// (see config_table.inc); values are validated by kind (bool, integer, memory with units,
+// enum, string, or special parsers). Hot settings are mirrored into typed fields that the
+// server reads directly. Unknown names and invalid values are errors with Redis's wording.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sable {
+
+struct SavePoint {
+  int64_t seconds;
+  int64_t changes;
+};
+
+class Config {
+ public:
+  Config();
+
+  // Parses config text (file contents, or argv turned into lines). On error fills *err with
+  // the Redis-style fatal message (line number, the line, reason) and returns false.
+  bool LoadText(const std::string& text, std::string* err);
+  bool LoadFile(const std::string& path, std::string* extra_text_err);
+  // Builds config text from argv the way Redis does ("--port 1 --save ''" → lines).
+  static bool ArgvToText(int argc, char** argv, int first, std::string* text, std::string* err);
+
+  // CONFIG SET name value: returns "" or an error message (without "ERR ").
+  std::string Set(std::string_view name, std::string_view value);
+  // CONFIG GET: (name, value) pairs for every setting matching the glob pattern.
+  std::vector<std::pair<std::string, std::string>> Get(std::string_view pattern) const;
+  bool Exists(std::string_view name) const;
+  std::string GetValue(std::string_view name) const;
+  // CONFIG REWRITE: rewrite `path` keeping its comments and order, updating changed settings.
+  bool Rewrite(std::string* err) const;
+  const std::string& file() const { return file_; }
+
+  // Called after a setting changes (server applies side effects: loglevel, maxclients...).
+  std::function<void(const std::string& name)> on_change;
+
+  // Typed mirrors of hot settings (kept in sync by Set).
+  int port = 6379;
+  std::vector<std::string> bind{"127.0.0.1", "-::1"};
+  bool protected_mode = true;
+  std::string requirepass;
+  int databases = 16;
+  int hz = 10;
+  int maxclients = 10000;
+  int64_t timeout = 0;
+  int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
+  int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
+  int64_t slowlog_log_slower_than = 10000;
+  int64_t slowlog_max_len = 128;
+  int64_t latency_monitor_threshold = 0;
+  int64_t maxmemory = 0;
+  std::string loglevel = "notice";
+  std::string logfile;
+  std::string dir;
+  std::string pidfile;
+  std::string enable_debug_command = "no";
+  std::string maxmemory_policy = "noeviction";
+  std::vector<SavePoint> save;
+  bool daemonize = false;
+  int active_expire_effort = 1;
+  int64_t tcp_keepalive = 300;
+
+ private:
+  struct Entry {
+    char kind;
+    std::string value;  // canonical textual value (what CONFIG GET returns)
+    std::string enum_values;
+  };
+  std::string Canonical(std::string_view name) const;
+  std::string Validate(const std::string& name, Entry& e, std::string_view value,
+                       std::string* canon) const;
+  void Mirror(const std::string& name);
+  std::string SetArgs(const std::string& name, const std::vector<std::string>& args);
+
+  std::map<std::string, Entry> entries_;
+  std::map<std::string, std::string> aliases_;  // alias -> canonical
+  std::string file_;
+};
+
+// Parses "1gb", "100mb", "10k" etc. like Redis's memtoull. Returns false on junk.
+bool ParseMemory(std::string_view s, int64_t* out);
+
+}  // namespace sable

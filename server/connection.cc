@@ -1,0 +1,187 @@
+#include "server/connection.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "server/log.h"
+#include "server/server.h"
+
+namespace sable {
+
+namespace {
+constexpr size_t kReadChunk = 16 * 1024;
+
+struct WriteReq {
+  uv_write_t req;
+  std::string data;
+  Connection* conn;
+};
+}  // namespace
+
+Connection::Connection(Server* server, uint64_t id)
+    : server_(server), id_(id), writer_(&out_) {
+  uv_tcp_init(server->loop(), &handle_);
+  handle_.data = this;
+  writer_.set_error_sink(&server->stats());
+  created_ms = server->now_ms();
+  last_interaction_ms = created_ms;
+  authenticated = server->config().requirepass.empty();
+}
+
+Connection::~Connection() { free(in_); }
+
+void Connection::Start() {
+  uv_tcp_nodelay(&handle_, 1);
+  if (server_->config().tcp_keepalive > 0)
+    uv_tcp_keepalive(&handle_, 1, static_cast<unsigned>(server_->config().tcp_keepalive));
+  uv_read_start(reinterpret_cast<uv_stream_t*>(&handle_), OnAlloc, OnRead);
+  reading_ = true;
+}
+
+void Connection::CompactInput() {
+  if (in_pos_ == 0) return;
+  size_t rest = in_len_ - in_pos_;
+  if (rest) memmove(in_, in_ + in_pos_, rest);
+  parser_.Rebase(in_pos_);
+  in_len_ = rest;
+  in_pos_ = 0;
+}
+
+void Connection::OnAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
+  auto* c = static_cast<Connection*>(h->data);
+  // Reuse the space before the unparsed data, then make room: at least a read chunk, or the
+  // rest of a large bulk in one go so big values are read without repeated reallocations.
+  if (c->in_pos_ > 0 && (c->in_pos_ == c->in_len_ || c->in_pos_ > c->in_cap_ / 2))
+    c->CompactInput();
+  size_t want = kReadChunk;
+  size_t need = c->parser_.PendingBulkBytes(c->in_len_ - c->in_pos_);
+  if (need > want) want = need;
+  if (c->in_cap_ - c->in_len_ < want) {
+    if (c->in_pos_ > 0) c->CompactInput();
+    size_t cap = c->in_len_ + want;
+    if (cap < 2 * c->in_cap_ && want == kReadChunk) cap = 2 * c->in_cap_;
+    char* n = static_cast<char*>(realloc(c->in_, cap));
+    if (n == nullptr) abort();
+    c->in_ = n;
+    c->in_cap_ = cap;
+  }
+  buf->base = c->in_ + c->in_len_;
+  buf->len = c->in_cap_ - c->in_len_;
+}
+
+void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
+  auto* c = static_cast<Connection*>(s->data);
+  if (nread < 0) {
+    c->Close();
+    return;
+  }
+  if (nread == 0) return;
+  c->in_len_ += static_cast<size_t>(nread);
+  c->server_->stats().net_input_bytes += static_cast<uint64_t>(nread);
+  c->server_->UpdateClock();
+  c->last_interaction_ms = c->server_->now_ms();
+  c->ProcessInput();
+  // Release a large idle buffer.
+  if (c->in_pos_ == c->in_len_ && c->in_cap_ > 256 * 1024 && !c->parser_.InProgress()) {
+    free(c->in_);
+    c->in_ = nullptr;
+    c->in_cap_ = c->in_len_ = c->in_pos_ = 0;
+  }
+}
+
+void Connection::ProtocolError(const std::string& msg) {
+  writer_.Error(msg);
+  Log(LogLevel::kVerbose, "Protocol error ({}) from client: id={} addr={}", msg, id_, peer);
+  close_after_reply_ = true;
+  in_pos_ = in_len_;
+  parser_.Reset();
+  server_->ScheduleFlush(this);
+}
+
+void Connection::ProcessInput() {
+  if (paused || closing_ || close_after_reply_) return;
+  ParserLimits limits;
+  limits.max_bulk_len = server_->config().proto_max_bulk_len;
+  std::string error;
+  while (!closing_ && !close_after_reply_ && !paused) {
+    limits.auth_required = !authenticated;
+    size_t pos = in_pos_;
+    auto r = parser_.Parse(in_, in_len_, &pos, limits, &args_, &error);
+    in_pos_ = pos;
+    if (r == RespParser::Result::kNeedMore) {
+      size_t pending = in_len_ - in_pos_;
+      if (pending > static_cast<size_t>(server_->config().client_query_buffer_limit)) {
+        Log(LogLevel::kWarning, "Closing client that reached max query buffer length: id={}",
+            id_);
+        Close();
+      }
+      break;
+    }
+    if (r == RespParser::Result::kError) {
+      ProtocolError(error);
+      break;
+    }
+    if (args_.empty()) continue;
+    ExecuteArgs(args_);
+  }
+  if (!out_.empty()) server_->ScheduleFlush(this);
+}
+
+void Connection::ExecuteArgs(std::vector<std::string_view>& args) {
+  server_->Execute(*this, ArgList(args.data(), args.size()));
+}
+
+void Connection::Flush() {
+  if (closing_) return;
+  if (writes_in_flight_ == 0 && !out_.empty()) {
+    uv_buf_t b = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
+    int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&handle_), &b, 1);
+    if (n == UV_EAGAIN) n = 0;
+    if (n < 0) {
+      Close();
+      return;
+    }
+    server_->stats().net_output_bytes += static_cast<uint64_t>(n);
+    if (static_cast<size_t>(n) == out_.size()) {
+      out_.clear();
+      if (out_.capacity() > 64 * 1024) std::string().swap(out_);
+    } else {
+      auto* w = new WriteReq;
+      w->conn = this;
+      w->data.assign(out_, static_cast<size_t>(n), std::string::npos);
+      out_.clear();
+      w->req.data = w;
+      uv_buf_t wb = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
+      ++writes_in_flight_;
+      inflight_bytes_ += w->data.size();
+      uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&handle_), &wb, 1, OnWrite);
+    }
+  }
+  if (close_after_reply_ && out_.empty() && writes_in_flight_ == 0) Close();
+}
+
+void Connection::OnWrite(uv_write_t* req, int status) {
+  auto* w = static_cast<WriteReq*>(req->data);
+  Connection* c = w->conn;
+  --c->writes_in_flight_;
+  c->inflight_bytes_ -= w->data.size();
+  if (status >= 0) c->server_->stats().net_output_bytes += w->data.size();
+  delete w;
+  if (c->closing_) return;
+  if (status < 0) {
+    c->Close();
+    return;
+  }
+  if (!c->out_.empty() || c->close_after_reply_) c->Flush();
+}
+
+void Connection::Close() {
+  if (closing_) return;
+  closing_ = true;
+  server_->RemoveClient(this);
+  uv_close(reinterpret_cast<uv_handle_t*>(&handle_), OnClose);
+}
+
+void Connection::OnClose(uv_handle_t* h) { delete static_cast<Connection*>(h->data); }
+
+}  // namespace sable

@@ -1,0 +1,92 @@
+// One client: its socket, query buffer + parser, output buffer + writer, and session state
+// (db, auth, protocol, name, reply mode, monitor, pause). A Connection is deleted only in its
+// libuv close callback; everything else marks it closing.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "server/reply_writer.h"
+#include "server/resp_parser.h"
+
+namespace sable {
+
+class Server;
+struct CommandSpec;
+
+enum class ReplyMode { kOn, kOff, kSkip, kSkipNext };
+
+class Connection {
+ public:
+  Connection(Server* server, uint64_t id);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  uv_tcp_t* handle() { return &handle_; }
+  uint64_t id() const { return id_; }
+  ReplyWriter& writer() { return writer_; }
+
+  void Start();  // begin reading
+  // Processes whatever complete commands the query buffer holds.
+  void ProcessInput();
+  // Sends buffered output (called before the loop sleeps). Non-blocking.
+  void Flush();
+  // Closes now (pending output dropped) or after pending output is written.
+  void Close();
+  void CloseAfterReply() { close_after_reply_ = true; }
+  bool closing() const { return closing_; }
+  bool has_pending_output() const { return !out_.empty() || writes_in_flight_ > 0; }
+  size_t output_bytes() const { return out_.size() + inflight_bytes_; }
+  size_t query_buffer_size() const { return in_len_ - in_pos_; }
+  size_t query_buffer_free() const { return in_cap_ - in_len_; }
+
+  // Session state (read/written by commands).
+  int db = 0;
+  bool authenticated = false;
+  std::string name;
+  std::string peer;   // "ip:port"
+  std::string local;  // "ip:port"
+  int64_t created_ms = 0;
+  int64_t last_interaction_ms = 0;
+  ReplyMode reply_mode = ReplyMode::kOn;
+  bool monitor = false;
+  bool no_evict = false;
+  const CommandSpec* last_cmd = nullptr;
+  std::string lib_name, lib_ver;
+  uint64_t flush_generation = 0;  // de-dups the server's pending-flush list
+  bool paused = false;            // waiting for CLIENT UNPAUSE
+  std::vector<std::string> paused_cmd;  // the command held while paused
+
+ private:
+  friend class Server;
+  static void OnAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
+  static void OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
+  static void OnWrite(uv_write_t* req, int status);
+  static void OnClose(uv_handle_t* h);
+  void ExecuteArgs(std::vector<std::string_view>& args);
+  void CompactInput();
+  void ProtocolError(const std::string& msg);
+
+  Server* server_;
+  uv_tcp_t handle_;
+  uint64_t id_;
+  char* in_ = nullptr;  // query buffer [0, in_len_) of capacity in_cap_ (malloc'd)
+  size_t in_len_ = 0;
+  size_t in_cap_ = 0;
+  size_t in_pos_ = 0;  // start of unparsed data
+  RespParser parser_;
+  std::vector<std::string_view> args_;
+  std::string out_;
+  ReplyWriter writer_;
+  int writes_in_flight_ = 0;
+  size_t inflight_bytes_ = 0;
+  bool closing_ = false;
+  bool close_after_reply_ = false;
+  bool reading_ = false;
+};
+
+}  // namespace sable

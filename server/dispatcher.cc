@@ -1,0 +1,182 @@
+// The single request pipeline: lookup → arity → auth → pause → handler → stats, slowlog,
+// latency monitor and MONITOR feed. Handlers never repeat these checks.
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "server/connection.h"
+#include "server/log.h"
+#include "server/server.h"
+
+namespace sable {
+
+namespace {
+
+int64_t MonoUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Upper(std::string_view s) {
+  std::string r(s);
+  for (char& c : r) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
+  return r;
+}
+
+std::string UnknownCommandError(ArgList args) {
+  std::string rest;
+  for (size_t i = 1; i < args.size() && rest.size() < 128; ++i) {
+    size_t room = 128 - rest.size();
+    rest += "'";
+    rest.append(args[i].substr(0, room));
+    rest += "' ";
+  }
+  return fmt::format("ERR unknown command '{}', with args beginning with: {}",
+                     args[0].substr(0, 128), rest);
+}
+
+bool ArityOk(const CommandSpec& s, size_t argc) {
+  return !((s.arity > 0 && static_cast<size_t>(s.arity) != argc) ||
+           (s.arity < 0 && argc < static_cast<size_t>(-s.arity)));
+}
+
+}  // namespace
+
+void Server::Execute(Connection& c, ArgList args) {
+  ReplyWriter& w = c.writer();
+  bool muted = c.reply_mode == ReplyMode::kOff || c.reply_mode == ReplyMode::kSkipNext;
+  if (c.reply_mode == ReplyMode::kSkipNext) c.reply_mode = ReplyMode::kOn;
+  if (c.reply_mode == ReplyMode::kSkip) c.reply_mode = ReplyMode::kSkipNext;
+  w.set_muted(muted);
+
+  const CommandSpec* spec = commands_.Find(args[0]);
+  if (spec == nullptr) {
+    w.Error(UnknownCommandError(args));
+    return;
+  }
+  if (!spec->subcommands.empty() && args.size() >= 2) {
+    const CommandSpec* sub = spec->FindSub(args[1]);
+    if (sub == nullptr) {
+      ++spec->stats.rejected;
+      w.Error(fmt::format("ERR unknown subcommand '{}'. Try {} HELP.", args[1].substr(0, 128),
+                          Upper(spec->name)));
+      return;
+    }
+    spec = sub;
+  }
+  if (!ArityOk(*spec, args.size())) {
+    ++spec->stats.rejected;
+    w.Error(fmt::format("ERR wrong number of arguments for '{}' command", spec->FullName()));
+    return;
+  }
+  const CommandSpec& top = spec->parent ? *spec->parent : *spec;
+  if (!c.authenticated && !(spec->flags & kCmdNoAuth) && !(top.flags & kCmdNoAuth)) {
+    ++spec->stats.rejected;
+    w.Error("NOAUTH Authentication required.");
+    return;
+  }
+  if (pause_end_ms != 0 && IsPaused(*spec)) {
+    c.paused = true;
+    c.paused_cmd.assign(args.begin(), args.end());
+    return;
+  }
+  c.last_cmd = spec;
+  if (!monitors_.empty() && !(spec->flags & (kCmdSkipMonitor | kCmdAdmin)) &&
+      !(top.flags & (kCmdSkipMonitor | kCmdAdmin)))
+    FeedMonitors(c, args);
+
+  uint64_t errors_before = stats_.total_error_replies;
+  int64_t start = MonoUs();
+  CommandContext ctx{*this, c, args, w, *spec, c.db, now_ms_};
+  spec->handler(ctx);
+  int64_t dur = MonoUs() - start;
+  ++stats_.total_commands;
+  ++spec->stats.calls;
+  spec->stats.usec += static_cast<uint64_t>(dur);
+  if (stats_.total_error_replies != errors_before) ++spec->stats.failed;
+
+  int64_t slower = config_->slowlog_log_slower_than;
+  if (slower >= 0 && dur >= slower && !(spec->flags & kCmdSkipSlowlog) &&
+      !(top.flags & kCmdSkipSlowlog)) {
+    SlowlogEntry e;
+    e.id = next_slowlog_id++;
+    e.time_s = now_ms_ / 1000;
+    e.duration_us = dur;
+    size_t n = std::min<size_t>(args.size(), 32);
+    for (size_t i = 0; i < n; ++i) {
+      if (i == 31 && args.size() > 32) {
+        e.args.push_back(fmt::format("... ({} more arguments)", args.size() - 31));
+        break;
+      }
+      if (args[i].size() > 128) {
+        e.args.push_back(fmt::format("{}... ({} more bytes)", args[i].substr(0, 128),
+                                     args[i].size() - 128));
+      } else {
+        e.args.emplace_back(args[i]);
+      }
+    }
+    e.peer = c.peer;
+    e.name = c.name;
+    slowlog_.push_front(std::move(e));
+    while (slowlog_.size() > static_cast<size_t>(std::max<int64_t>(config_->slowlog_max_len, 0)))
+      slowlog_.pop_back();
+  }
+  int64_t thr = config_->latency_monitor_threshold;
+  if (thr > 0 && dur / 1000 >= thr)
+    LatencyAddSample((spec->flags & kCmdFast) ? "fast-command" : "command", dur / 1000);
+  w.set_muted(false);
+}
+
+void Server::FeedMonitors(const Connection& c, ArgList args) {
+  std::string line = fmt::format("{}.{:06d} [{} {}]", now_us_ / 1000000, now_us_ % 1000000,
+                                 c.db, c.peer);
+  for (auto a : args) {
+    line += " \"";
+    for (unsigned char ch : a) {
+      switch (ch) {
+        case '\\': line += "\\\\"; break;
+        case '"': line += "\\\""; break;
+        case '\n': line += "\\n"; break;
+        case '\r': line += "\\r"; break;
+        case '\t': line += "\\t"; break;
+        case '\a': line += "\\a"; break;
+        case '\b': line += "\\b"; break;
+        default:
+          if (isprint(ch)) {
+            line += static_cast<char>(ch);
+          } else {
+            line += fmt::format("\\x{:02x}", ch);
+          }
+      }
+    }
+    line += "\"";
+  }
+  for (Connection* m : monitors_) {
+    if (m == &c) continue;
+    m->writer().Simple(line);
+    ScheduleFlush(m);
+  }
+}
+
+std::string Server::ClientInfoLine(const Connection& c) const {
+  std::string flags;
+  if (c.monitor) flags += 'O';
+  if (c.paused) flags += 'b';
+  if (c.no_evict) flags += 'e';
+  if (flags.empty()) flags = "N";
+  const char* cmd = "NULL";
+  std::string cmdname = c.last_cmd ? c.last_cmd->FullName() : "NULL";
+  (void)cmd;
+  return fmt::format(
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 "
+      "multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} "
+      "tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
+      c.id(), c.peer, c.local, c.id() + 7, c.name, (now_ms_ - c.created_ms) / 1000,
+      (now_ms_ - c.last_interaction_ms) / 1000, flags, c.db, c.query_buffer_size(),
+      c.query_buffer_free(), c.output_bytes(),
+      c.query_buffer_size() + c.query_buffer_free() + c.output_bytes() + 1024, cmdname,
+      const_cast<Connection&>(c).writer().proto());
+}
+
+}  // namespace sable

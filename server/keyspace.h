@@ -1,0 +1,88 @@
+// The databases: one intrusive dict of KvEntry per db, lazy expiry on lookup, the active
+// expiry cycle, and counters INFO reports. All expiry decisions use the caller's cached clock.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "datastructs/dict.h"
+#include "datastructs/hash.h"
+#include "datastructs/kv_entry.h"
+
+namespace sable {
+
+using KvTable = Dict<KvEntry, KvEntryTraits>;
+
+struct Db {
+  explicit Db(const HashSeed* seed) : table(seed) {}
+  KvTable table;
+  size_t volatile_keys = 0;     // entries with an expiry
+  uint64_t expire_cursor = 0;   // active expiry scan position
+  int64_t avg_ttl = 0;          // running estimate for INFO keyspace
+};
+
+struct KeyspaceStats {
+  uint64_t expired_keys = 0;
+  uint64_t keyspace_hits = 0;
+  uint64_t keyspace_misses = 0;
+  uint64_t expire_cycle_cpu_ms = 0;
+  uint64_t expired_stale_perc = 0;
+};
+
+class Keyspace {
+ public:
+  Keyspace(int databases, const HashSeed* seed);
+  Keyspace(const Keyspace&) = delete;
+  Keyspace& operator=(const Keyspace&) = delete;
+  ~Keyspace();
+
+  int size() const { return static_cast<int>(dbs_.size()); }
+  Db& db(int i) { return *dbs_[i]; }
+
+  // Lookup with lazy expiry: an expired key is deleted and reported absent.
+  KvEntry* Find(int db, std::string_view key, int64_t now_ms);
+  // Same, counting hits/misses (read commands) and touching the LRU clock.
+  KvEntry* FindRead(int db, std::string_view key, int64_t now_ms);
+  // Link to the pointer holding the entry (for in-place replacement), or nullptr.
+  KvEntry** FindLink(int db, std::string_view key, int64_t now_ms);
+
+  // REQUIRES: key absent.
+  void Insert(int db, KvEntry* e);
+  // Puts `e` where *link is, freeing the old entry.
+  void Replace(int db, KvEntry** link, KvEntry* e);
+  // Inserts or replaces (SET): frees a previous entry under the same key.
+  void Upsert(int db, KvEntry* e, int64_t now_ms);
+  bool Delete(int db, std::string_view key);
+  // Removes the entry from the dict without freeing it (RENAME/MOVE).
+  KvEntry* Detach(int db, std::string_view key);
+
+  // Sets or clears (ms < 0) the expiry of *link's entry; may reallocate the entry.
+  // Returns the (possibly new) entry.
+  KvEntry* SetExpire(int db, KvEntry** link, int64_t ms);
+
+  size_t KeyCount(int db) { return dbs_[db]->table.size(); }
+  void FlushDb(int db);
+  void FlushAll();
+  void SwapDb(int a, int b);
+
+  // Active expiry: scans volatile entries incrementally; returns keys expired. Stops after
+  // `time_budget_us` or when few sampled keys are expired.
+  size_t ActiveExpireCycle(int64_t now_ms, int64_t time_budget_us);
+  // Incremental rehash work for the cron.
+  void RehashStep(int64_t us);
+
+  bool expired(const KvEntry* e, int64_t now_ms) const {
+    return e->has_expire() && e->expire_ms() <= now_ms;
+  }
+
+  KeyspaceStats stats;
+  uint32_t lru_clock = 0;  // seconds, set by the server cron/loop
+  bool active_expire_enabled = true;
+
+ private:
+  std::vector<Db*> dbs_;
+  int expire_db_cursor_ = 0;
+};
+
+}  // namespace sable

@@ -1,0 +1,101 @@
+// sable-server [/path/to/sable.conf] [--name value ...]: Redis's command-line forms.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "server/config.h"
+#include "server/log.h"
+#include "server/server.h"
+
+using namespace sable;
+
+namespace {
+
+void Usage() {
+  fprintf(stderr,
+          "Usage: ./sable-server [/path/to/sable.conf] [options] [-]\n"
+          "       ./sable-server - (read config from stdin)\n"
+          "       ./sable-server -v or --version\n"
+          "       ./sable-server -h or --help\n\n"
+          "Examples:\n"
+          "       ./sable-server (run the server with default conf)\n"
+          "       ./sable-server /etc/sable/6379.conf\n"
+          "       ./sable-server --port 7777\n"
+          "       ./sable-server /etc/mysable.conf --loglevel verbose -\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Config config;
+  int first = 1;
+  std::string err;
+  if (argc >= 2) {
+    std::string a1 = argv[1];
+    if (a1 == "-v" || a1 == "--version") {
+      printf("Sable server v=7.0.15 sha=00000000:0 malloc=jemalloc bits=64 build=sable\n");
+      return 0;
+    }
+    if (a1 == "-h" || a1 == "--help") {
+      Usage();
+      return 0;
+    }
+    if (a1[0] != '-' || a1 == "-") {
+      if (a1 != "-" && !config.LoadFile(a1, &err)) {
+        fprintf(stderr, "%s\n", err.c_str());
+        return 1;
+      }
+      first = 2;
+    }
+  }
+  std::string text;
+  bool read_stdin = false;
+  if (argc > first && std::string(argv[argc - 1]) == "-") {
+    read_stdin = true;
+    --argc;
+  }
+  if (!Config::ArgvToText(argc, argv, first, &text, &err)) {
+    fprintf(stderr, "%s\n", err.c_str());
+    Usage();
+    return 1;
+  }
+  if (read_stdin) {
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0) text.append(buf, n);
+  }
+  if (!config.LoadText(text, &err)) {
+    fprintf(stderr, "%s\n", err.c_str());
+    return 1;
+  }
+  Logger& lg = Logger::Get();
+  static const char* kLevels[] = {"debug", "verbose", "notice", "warning"};
+  for (int i = 0; i < 4; ++i)
+    if (config.loglevel == kLevels[i]) lg.SetLevel(static_cast<LogLevel>(i));
+  if (!config.logfile.empty() && !lg.SetFile(config.logfile)) {
+    fprintf(stderr, "Can't open the log file: %s\n", strerror(errno));
+    return 1;
+  }
+  if (config.daemonize) {
+    if (config.logfile.empty()) lg.SetFile("/dev/null");
+    if (fork() != 0) return 0;
+    setsid();
+  }
+  Log(LogLevel::kNotice, "oO0OoO0OoO0Oo Sable is starting oO0OoO0OoO0Oo");
+  Log(LogLevel::kNotice, "Sable version=7.0.15, bits=64, pid={}, just started", getpid());
+  Log(LogLevel::kNotice, "Sable 7.0.15 (Redis-compatible) standalone, port {}, PID: {}",
+      config.port, getpid());
+  config.on_change = [&](const std::string& name) {
+    if (name == "loglevel")
+      for (int i = 0; i < 4; ++i)
+        if (config.loglevel == kLevels[i]) lg.SetLevel(static_cast<LogLevel>(i));
+  };
+  Server server(&config);
+  server.executable = argv[0];
+  if (!server.Listen()) return 1;
+  Log(LogLevel::kNotice, "Server initialized");
+  int rc = server.Run();
+  return rc;
+}

@@ -1,0 +1,344 @@
+#include "server/server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <random>
+
+#ifndef SABLE_NO_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
+#include "server/connection.h"
+#include "server/log.h"
+
+namespace sable {
+
+void ServerStats::CountError(std::string_view code) {
+  ++total_error_replies;
+  auto it = errors.find(std::string(code));
+  if (it != errors.end()) {
+    ++it->second;
+  } else if (errors.size() < 128) {
+    errors.emplace(std::string(code), 1);
+  }
+}
+
+Server::Server(Config* config) : config_(config) {
+  loop_ = uv_default_loop();
+  seed_ = RandomHashSeed();
+  keyspace_ = std::make_unique<Keyspace>(config->databases, &seed_);
+  UpdateClock();
+  start_time_s_ = now_ms_ / 1000;
+  std::random_device rd;
+  static const char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 40; ++i) run_id_ += kHex[rd() % 16];
+  keyspace_->lru_clock = static_cast<uint32_t>(now_ms_ / 1000);
+}
+
+Server::~Server() = default;
+
+void Server::UpdateClock() {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  now_us_ = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
+  now_ms_ = now_us_ / 1000;
+}
+
+bool Server::Listen() {
+  bool any = false;
+  for (std::string addr : config_->bind) {
+    bool optional = false;
+    if (!addr.empty() && addr[0] == '-') {
+      optional = true;
+      addr = addr.substr(1);
+    }
+    if (addr == "*") addr = "0.0.0.0";
+    sockaddr_storage ss{};
+    bool v6 = addr.find(':') != std::string::npos;
+    int rc = v6 ? uv_ip6_addr(addr.c_str(), config_->port, reinterpret_cast<sockaddr_in6*>(&ss))
+                : uv_ip4_addr(addr.c_str(), config_->port, reinterpret_cast<sockaddr_in*>(&ss));
+    if (rc != 0) {
+      Log(LogLevel::kWarning, "Invalid bind address '{}'", addr);
+      return false;
+    }
+    auto* t = new uv_tcp_t;
+    uv_tcp_init(loop_, t);
+    t->data = this;
+    rc = uv_tcp_bind(t, reinterpret_cast<sockaddr*>(&ss), v6 ? UV_TCP_IPV6ONLY : 0);
+    if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(t), 511, OnConnection);
+    if (rc != 0) {
+      uv_close(reinterpret_cast<uv_handle_t*>(t), [](uv_handle_t* h) {
+        delete reinterpret_cast<uv_tcp_t*>(h);
+      });
+      if (optional && (rc == UV_EADDRNOTAVAIL || rc == UV_EAFNOSUPPORT || rc == UV_EPROTONOSUPPORT)) {
+        Log(LogLevel::kNotice, "Skipping optional bind address {}: {}", addr, uv_strerror(rc));
+        continue;
+      }
+      Log(LogLevel::kWarning, "Warning: Could not create server TCP listening socket {}:{}: {}",
+          addr, config_->port, uv_strerror(rc));
+      return false;
+    }
+    listeners_.push_back(t);
+    any = true;
+  }
+  if (!any) {
+    Log(LogLevel::kWarning, "Failed listening on port {} (tcp), aborting.", config_->port);
+    return false;
+  }
+  return true;
+}
+
+void Server::CloseListeners() {
+  for (uv_tcp_t* t : listeners_)
+    uv_close(reinterpret_cast<uv_handle_t*>(t),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+  listeners_.clear();
+}
+
+void Server::OnConnection(uv_stream_t* listener, int status) {
+  auto* s = static_cast<Server*>(listener->data);
+  if (status < 0) return;
+  auto* c = new Connection(s, s->next_client_id_++);
+  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(c->handle())) != 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(c->handle()),
+             [](uv_handle_t* h) { delete static_cast<Connection*>(h->data); });
+    return;
+  }
+  sockaddr_storage ss{};
+  int len = sizeof(ss);
+  auto fmt_addr = [](const sockaddr_storage& a) {
+    char ip[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+    if (a.ss_family == AF_INET) {
+      auto* in = reinterpret_cast<const sockaddr_in*>(&a);
+      inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+      port = ntohs(in->sin_port);
+    } else if (a.ss_family == AF_INET6) {
+      auto* in6 = reinterpret_cast<const sockaddr_in6*>(&a);
+      inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
+      port = ntohs(in6->sin6_port);
+    }
+    return std::pair<std::string, int>(ip, port);
+  };
+  uv_tcp_getpeername(c->handle(), reinterpret_cast<sockaddr*>(&ss), &len);
+  auto [pip, pport] = fmt_addr(ss);
+  c->peer = fmt::format("{}:{}", pip, pport);
+  len = sizeof(ss);
+  uv_tcp_getsockname(c->handle(), reinterpret_cast<sockaddr*>(&ss), &len);
+  auto [lip, lport] = fmt_addr(ss);
+  c->local = fmt::format("{}:{}", lip, lport);
+  ++s->stats_.total_connections;
+  s->clients_[c->id()] = c;
+  if (s->clients_.size() > static_cast<size_t>(s->config_->maxclients)) {
+    ++s->stats_.rejected_connections;
+    c->writer().Error("ERR max number of clients reached");
+    c->CloseAfterReply();
+    s->ScheduleFlush(c);
+    return;
+  }
+  bool loopback = pip == "127.0.0.1" || pip == "::1" || pip.rfind("127.", 0) == 0;
+  if (s->config_->protected_mode && s->config_->requirepass.empty() && !loopback) {
+    c->writer().Error(
+        "DENIED Redis is running in protected mode because protected mode is enabled and no "
+        "password is set for the default user. In this mode connections are only accepted "
+        "from the loopback interface. If you want to connect from external computers to "
+        "Redis you may adopt one of the following solutions: 1) Just disable protected mode "
+        "sending the command 'CONFIG SET protected-mode no' from the loopback interface by "
+        "connecting to Redis from the same host the server is running, however MAKE SURE "
+        "Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to "
+        "make this change permanent. 2) Alternatively you can just disable the protected mode "
+        "by editing the Redis configuration file, and setting the protected mode option to "
+        "'no', and then restarting the server. 3) If you started the server manually just for "
+        "testing, restart it with the '--protected-mode no' option. 4) Set up an "
+        "authentication password for the default user. NOTE: You only need to do one of the "
+        "above things in order for the server to start accepting connections from the "
+        "outside.");
+    c->CloseAfterReply();
+    s->ScheduleFlush(c);
+    return;
+  }
+  c->Start();
+}
+
+Connection* Server::FindClient(uint64_t id) {
+  auto it = clients_.find(id);
+  return it == clients_.end() ? nullptr : it->second;
+}
+
+void Server::ScheduleFlush(Connection* c) {
+  if (c->flush_generation == flush_generation_) return;
+  c->flush_generation = flush_generation_;
+  pending_flush_.push_back(c);
+}
+
+void Server::RemoveClient(Connection* c) {
+  clients_.erase(c->id());
+  for (auto& p : pending_flush_)
+    if (p == c) p = nullptr;
+  if (c->monitor) std::erase(monitors_, c);
+}
+
+void Server::FlushPending() {
+  if (pending_flush_.empty()) return;
+  ++flush_generation_;
+  std::vector<Connection*> batch;
+  batch.swap(pending_flush_);
+  for (Connection* c : batch)
+    if (c != nullptr) c->Flush();
+}
+
+void Server::OnCheck(uv_check_t* h) { static_cast<Server*>(h->data)->FlushPending(); }
+void Server::OnPrepare(uv_prepare_t* h) { static_cast<Server*>(h->data)->FlushPending(); }
+
+void Server::OnCron(uv_timer_t* t) { static_cast<Server*>(t->data)->Cron(); }
+
+void Server::Cron() {
+  UpdateClock();
+  ++cron_loops_;
+  keyspace_->lru_clock = static_cast<uint32_t>(now_ms_ / 1000);
+  // Active expiry: at most 25% of a cron period, scaled by active-expire-effort.
+  int64_t budget_us = 1000000 / config_->hz / 4 * (config_->active_expire_effort + 3) / 4;
+  keyspace_->ActiveExpireCycle(now_ms_, budget_us);
+  keyspace_->RehashStep(1000);
+  if (pause_end_ms != 0 && now_ms_ >= pause_end_ms) Unpause();
+  if (config_->timeout > 0) {
+    std::vector<Connection*> idle;
+    for (auto& [id, c] : clients_)
+      if (!c->monitor && now_ms_ - c->last_interaction_ms > config_->timeout * 1000)
+        idle.push_back(c);
+    for (Connection* c : idle) c->Close();
+  }
+  if (shutdown_asap) RequestShutdown(true);
+}
+
+bool Server::IsPaused(const CommandSpec& spec) const {
+  if (pause_end_ms == 0) return false;
+  if (pause_all) return true;
+  const CommandSpec& top = spec.parent ? *spec.parent : spec;
+  return (spec.flags & kCmdWrite) || (top.flags & kCmdMayReplicate) ||
+         (spec.flags & kCmdMayReplicate);
+}
+
+void Server::Unpause() {
+  pause_end_ms = 0;
+  ResumePaused();
+}
+
+void Server::ResumePaused() {
+  std::vector<Connection*> paused;
+  for (auto& [id, c] : clients_)
+    if (c->paused) paused.push_back(c);
+  std::sort(paused.begin(), paused.end(),
+            [](Connection* a, Connection* b) { return a->id() < b->id(); });
+  for (Connection* c : paused) {
+    c->paused = false;
+    std::vector<std::string> held;
+    held.swap(c->paused_cmd);
+    std::vector<std::string_view> views(held.begin(), held.end());
+    Execute(*c, ArgList(views.data(), views.size()));
+    if (!c->closing()) c->ProcessInput();
+    ScheduleFlush(c);
+  }
+}
+
+void Server::OnSignal(uv_signal_t* h, int signum) {
+  auto* s = static_cast<Server*>(h->data);
+  Log(LogLevel::kWarning, "Received {} scheduling shutdown...",
+      signum == SIGINT ? "SIGINT" : "SIGTERM");
+  s->RequestShutdown(true);
+}
+
+void Server::RequestShutdown(bool from_signal) {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  Log(LogLevel::kWarning, "User requested shutdown...");
+  if (!config_->pidfile.empty()) unlink(config_->pidfile.c_str());
+  Log(LogLevel::kWarning, "Redis is now ready to exit, bye bye...");
+  // Flush what is already queued, then stop the loop.
+  FlushPending();
+  uv_stop(loop_);
+}
+
+int Server::Run() {
+  uv_timer_init(loop_, &cron_timer_);
+  cron_timer_.data = this;
+  uv_timer_start(&cron_timer_, OnCron, 1000 / config_->hz, 1000 / config_->hz);
+  uv_check_init(loop_, &check_);
+  check_.data = this;
+  uv_check_start(&check_, OnCheck);
+  uv_prepare_init(loop_, &prepare_);
+  prepare_.data = this;
+  uv_prepare_start(&prepare_, OnPrepare);
+  uv_signal_init(loop_, &sigterm_);
+  sigterm_.data = this;
+  uv_signal_start(&sigterm_, OnSignal, SIGTERM);
+  uv_signal_init(loop_, &sigint_);
+  sigint_.data = this;
+  uv_signal_start(&sigint_, OnSignal, SIGINT);
+  signal(SIGPIPE, SIG_IGN);
+  if (!config_->pidfile.empty()) {
+    std::ofstream(config_->pidfile) << getpid() << "\n";
+  }
+  Log(LogLevel::kNotice, "Ready to accept connections tcp");
+  uv_run(loop_, UV_RUN_DEFAULT);
+  CloseListeners();
+  return exit_code;
+}
+
+bool Server::debug_allowed(const Connection& c) const {
+  const std::string& v = config_->enable_debug_command;
+  if (v == "yes") return true;
+  if (v == "local") return c.peer.rfind("127.0.0.1:", 0) == 0 || c.peer.rfind("::1:", 0) == 0;
+  return false;
+}
+
+size_t Server::UsedMemory() const {
+#ifndef SABLE_NO_JEMALLOC
+  uint64_t epoch = 1;
+  size_t sz = sizeof(epoch);
+  mallctl("epoch", &epoch, &sz, &epoch, sz);
+  size_t allocated = 0;
+  sz = sizeof(allocated);
+  if (mallctl("stats.allocated", &allocated, &sz, nullptr, 0) == 0) return allocated;
+#endif
+  return UsedMemoryRss();
+}
+
+size_t Server::UsedMemoryRss() const {
+  std::ifstream f("/proc/self/statm");
+  size_t pages = 0, rss = 0;
+  f >> pages >> rss;
+  return rss * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+std::string Server::AllocatorName() const {
+#ifndef SABLE_NO_JEMALLOC
+  const char* v = nullptr;
+  size_t sz = sizeof(v);
+  if (mallctl("version", &v, &sz, nullptr, 0) == 0 && v) {
+    std::string s(v);
+    return "jemalloc-" + s.substr(0, s.find('-'));
+  }
+  return "jemalloc";
+#else
+  return "libc";
+#endif
+}
+
+void Server::LatencyAddSample(const std::string& event, int64_t ms) {
+  auto& ev = latency_[event];
+  int64_t now_s = now_ms_ / 1000;
+  if (!ev.samples.empty() && ev.samples.back().time_s == now_s) {
+    if (ms > ev.samples.back().ms) ev.samples.back().ms = ms;
+  } else {
+    ev.samples.push_back({now_s, ms});
+    if (ev.samples.size() > 160) ev.samples.pop_front();
+  }
+  if (ms > ev.max_ms) ev.max_ms = ms;
+}
+
+}  // namespace sable

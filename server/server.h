@@ -1,0 +1,166 @@
+// The process: the libuv loop, listeners, clients, databases, command table, cron, stats,
+// slowlog and latency monitor. Owns everything; no globals. Commands reach it through
+// CommandContext::server.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "datastructs/hash.h"
+#include "server/command_table.h"
+#include "server/config.h"
+#include "server/keyspace.h"
+#include "server/reply_writer.h"
+
+namespace sable {
+
+class Connection;
+
+struct SlowlogEntry {
+  uint64_t id;
+  int64_t time_s;
+  int64_t duration_us;
+  std::vector<std::string> args;
+  std::string peer, name;
+};
+
+struct LatencySample {
+  int64_t time_s;
+  int64_t ms;
+};
+
+struct LatencyEvent {
+  std::deque<LatencySample> samples;  // last 160
+  int64_t max_ms = 0;
+};
+
+struct ServerStats : public ErrorSink {
+  uint64_t total_connections = 0;
+  uint64_t rejected_connections = 0;
+  uint64_t total_commands = 0;
+  uint64_t net_input_bytes = 0;
+  uint64_t net_output_bytes = 0;
+  uint64_t total_error_replies = 0;
+  uint64_t unexpected_error_replies = 0;
+  uint64_t dirty = 0;  // changes since last save
+  std::map<std::string, uint64_t> errors;  // errorstats
+  void CountError(std::string_view code) override;
+};
+
+class Server {
+ public:
+  explicit Server(Config* config);
+  ~Server();
+
+  // Binds listeners; returns false (error logged) if it cannot.
+  bool Listen();
+  int Run();  // runs the loop until shutdown; returns exit code
+  void RequestShutdown(bool from_signal);
+
+  // Dispatch one parsed command for `c` (the single request pipeline).
+  void Execute(Connection& c, ArgList args);
+
+  Config& config() { return *config_; }
+  Keyspace& keyspace() { return *keyspace_; }
+  CommandTable& commands() { return commands_; }
+  ServerStats& stats() { return stats_; }
+  uv_loop_t* loop() { return loop_; }
+  int64_t now_ms() const { return now_ms_; }
+  int64_t now_us() const { return now_us_; }
+  void UpdateClock();
+  int64_t start_time_s() const { return start_time_s_; }
+  const std::string& run_id() const { return run_id_; }
+  uint64_t cron_loops() const { return cron_loops_; }
+
+  // Clients.
+  const std::unordered_map<uint64_t, Connection*>& clients() const { return clients_; }
+  Connection* FindClient(uint64_t id);
+  void ScheduleFlush(Connection* c);
+  void RemoveClient(Connection* c);
+  std::string ClientInfoLine(const Connection& c) const;
+
+  // MONITOR feed.
+  void FeedMonitors(const Connection& c, ArgList args);
+  std::vector<Connection*>& monitors() { return monitors_; }
+
+  // Slowlog / latency.
+  std::deque<SlowlogEntry>& slowlog() { return slowlog_; }
+  uint64_t next_slowlog_id = 0;
+  std::map<std::string, LatencyEvent>& latency_events() { return latency_; }
+  void LatencyAddSample(const std::string& event, int64_t ms);
+
+  // CLIENT PAUSE.
+  int64_t pause_end_ms = 0;
+  bool pause_all = false;  // false = WRITE
+  bool IsPaused(const CommandSpec& spec) const;
+  void Unpause();
+
+  // Memory figures from the allocator.
+  size_t UsedMemory() const;
+  size_t UsedMemoryRss() const;
+  std::string AllocatorName() const;
+
+  // Debug knobs.
+  bool shutdown_asap = false;
+  int exit_code = 0;
+  bool debug_allowed(const Connection& c) const;
+  std::string executable;
+  std::string config_file;
+
+ private:
+  static void OnConnection(uv_stream_t* server, int status);
+  static void OnCron(uv_timer_t* t);
+  static void OnCheck(uv_check_t* h);
+  static void OnPrepare(uv_prepare_t* h);
+  static void OnSignal(uv_signal_t* h, int signum);
+  void Cron();
+  void FlushPending();
+  void CloseListeners();
+  void ResumePaused();
+
+  Config* config_;
+  uv_loop_t* loop_;
+  HashSeed seed_;
+  std::unique_ptr<Keyspace> keyspace_;
+  CommandTable commands_;
+  ServerStats stats_;
+  std::vector<uv_tcp_t*> listeners_;
+  uv_timer_t cron_timer_;
+  uv_check_t check_;
+  uv_prepare_t prepare_;
+  uv_signal_t sigterm_, sigint_;
+  std::unordered_map<uint64_t, Connection*> clients_;
+  std::vector<Connection*> pending_flush_;
+  uint64_t flush_generation_ = 1;
+  std::vector<Connection*> monitors_;
+  std::deque<SlowlogEntry> slowlog_;
+  std::map<std::string, LatencyEvent> latency_;
+  uint64_t next_client_id_ = 1;
+  int64_t now_ms_ = 0;
+  int64_t now_us_ = 0;
+  int64_t start_time_s_ = 0;
+  uint64_t cron_loops_ = 0;
+  std::string run_id_;
+  bool shutting_down_ = false;
+};
+
+// Shared error texts (as Redis words them).
+namespace err {
+inline constexpr const char* kSyntax = "ERR syntax error";
+inline constexpr const char* kNotInt = "ERR value is not an integer or out of range";
+inline constexpr const char* kNotFloat = "ERR value is not a valid float";
+inline constexpr const char* kWrongType =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
+inline constexpr const char* kNoKey = "ERR no such key";
+inline constexpr const char* kOverflow = "ERR increment or decrement would overflow";
+inline constexpr const char* kDbIndex = "ERR DB index is out of range";
+}  // namespace err
+
+}  // namespace sable
