@@ -90,6 +90,9 @@ CommandTable::CommandTable() {
   RegisterKeyCommands(*this);
   RegisterServerCommands(*this);
   RegisterConnectionCommands(*this);
+  RegisterIntrospectionCommands(*this);
+  RegisterScriptingCommands(*this);
+  RegisterTransactionCommands(*this);
 }
 
 CommandSpec* CommandTable::Add(const CommandRow& row) {

@@ -124,5 +124,8 @@ void RegisterStringCommands(CommandTable& t);
 void RegisterKeyCommands(CommandTable& t);
 void RegisterServerCommands(CommandTable& t);
 void RegisterConnectionCommands(CommandTable& t);
+void RegisterIntrospectionCommands(CommandTable& t);
+void RegisterScriptingCommands(CommandTable& t);
+void RegisterTransactionCommands(CommandTable& t);
 
 }  // namespace sable

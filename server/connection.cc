@@ -39,25 +39,28 @@ void Connection::Start() {
 }
 
 void Connection::CompactInput() {
-  if (in_pos_ == 0) return;
-  size_t rest = in_len_ - in_pos_;
-  if (rest) memmove(in_, in_ + in_pos_, rest);
-  parser_.Rebase(in_pos_);
+  // Keep the partially parsed command whole: its parsed args are offsets from cmd_start_ on.
+  size_t from = parser_.InProgress() ? cmd_start_ : in_pos_;
+  if (from == 0) return;
+  size_t rest = in_len_ - from;
+  if (rest) memmove(in_, in_ + from, rest);
+  parser_.Rebase(from);
   in_len_ = rest;
-  in_pos_ = 0;
+  in_pos_ -= from;
+  cmd_start_ = 0;
 }
 
 void Connection::OnAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
   auto* c = static_cast<Connection*>(h->data);
   // Reuse the space before the unparsed data, then make room: at least a read chunk, or the
   // rest of a large bulk in one go so big values are read without repeated reallocations.
-  if (c->in_pos_ > 0 && (c->in_pos_ == c->in_len_ || c->in_pos_ > c->in_cap_ / 2))
-    c->CompactInput();
+  size_t keep_from = c->parser_.InProgress() ? c->cmd_start_ : c->in_pos_;
+  if (keep_from > 0 && (keep_from == c->in_len_ || keep_from > c->in_cap_ / 2)) c->CompactInput();
   size_t want = kReadChunk;
   size_t need = c->parser_.PendingBulkBytes(c->in_len_ - c->in_pos_);
   if (need > want) want = need;
   if (c->in_cap_ - c->in_len_ < want) {
-    if (c->in_pos_ > 0) c->CompactInput();
+    c->CompactInput();
     size_t cap = c->in_len_ + want;
     if (cap < 2 * c->in_cap_ && want == kReadChunk) cap = 2 * c->in_cap_;
     char* n = static_cast<char*>(realloc(c->in_, cap));
@@ -85,7 +88,7 @@ void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
   if (c->in_pos_ == c->in_len_ && c->in_cap_ > 256 * 1024 && !c->parser_.InProgress()) {
     free(c->in_);
     c->in_ = nullptr;
-    c->in_cap_ = c->in_len_ = c->in_pos_ = 0;
+    c->in_cap_ = c->in_len_ = c->in_pos_ = c->cmd_start_ = 0;
   }
 }
 
@@ -105,11 +108,12 @@ void Connection::ProcessInput() {
   std::string error;
   while (!closing_ && !close_after_reply_ && !paused) {
     limits.auth_required = !authenticated;
+    if (!parser_.InProgress()) cmd_start_ = in_pos_;
     size_t pos = in_pos_;
     auto r = parser_.Parse(in_, in_len_, &pos, limits, &args_, &error);
     in_pos_ = pos;
     if (r == RespParser::Result::kNeedMore) {
-      size_t pending = in_len_ - in_pos_;
+      size_t pending = in_len_ - cmd_start_;
       if (pending > static_cast<size_t>(server_->config().client_query_buffer_limit)) {
         Log(LogLevel::kWarning, "Closing client that reached max query buffer length: id={}",
             id_);

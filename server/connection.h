@@ -58,6 +58,12 @@ class Connection {
   const CommandSpec* last_cmd = nullptr;
   std::string lib_name, lib_ver;
   uint64_t flush_generation = 0;  // de-dups the server's pending-flush list
+  // MULTI/EXEC state.
+  bool in_multi = false;
+  bool multi_dirty = false;   // a command failed to queue: EXEC aborts
+  bool watch_dirty = false;   // a watched key changed: EXEC returns nil
+  std::vector<std::pair<const CommandSpec*, std::vector<std::string>>> multi_queue;
+  std::vector<std::pair<int, std::string>> watched;
   bool paused = false;            // waiting for CLIENT UNPAUSE
   std::vector<std::string> paused_cmd;  // the command held while paused
 
@@ -77,7 +83,8 @@ class Connection {
   char* in_ = nullptr;  // query buffer [0, in_len_) of capacity in_cap_ (malloc'd)
   size_t in_len_ = 0;
   size_t in_cap_ = 0;
-  size_t in_pos_ = 0;  // start of unparsed data
+  size_t in_pos_ = 0;     // start of unparsed data
+  size_t cmd_start_ = 0;  // start of the command being parsed (its args point here onwards)
   RespParser parser_;
   std::vector<std::string_view> args_;
   std::string out_;

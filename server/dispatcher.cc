@@ -36,6 +36,11 @@ std::string UnknownCommandError(ArgList args) {
                      args[0].substr(0, 128), rest);
 }
 
+bool IsMultiControl(const CommandSpec& s) {
+  return s.name == "exec" || s.name == "discard" || s.name == "multi" || s.name == "watch" ||
+         s.name == "quit" || s.name == "reset";
+}
+
 bool ArityOk(const CommandSpec& s, size_t argc) {
   return !((s.arity > 0 && static_cast<size_t>(s.arity) != argc) ||
            (s.arity < 0 && argc < static_cast<size_t>(-s.arity)));
@@ -52,6 +57,7 @@ void Server::Execute(Connection& c, ArgList args) {
 
   const CommandSpec* spec = commands_.Find(args[0]);
   if (spec == nullptr) {
+    c.multi_dirty = c.in_multi;
     w.Error(UnknownCommandError(args));
     return;
   }
@@ -59,6 +65,7 @@ void Server::Execute(Connection& c, ArgList args) {
     const CommandSpec* sub = spec->FindSub(args[1]);
     if (sub == nullptr) {
       ++spec->stats.rejected;
+      c.multi_dirty = c.in_multi;
       w.Error(fmt::format("ERR unknown subcommand '{}'. Try {} HELP.", args[1].substr(0, 128),
                           Upper(spec->name)));
       return;
@@ -67,6 +74,7 @@ void Server::Execute(Connection& c, ArgList args) {
   }
   if (!ArityOk(*spec, args.size())) {
     ++spec->stats.rejected;
+    c.multi_dirty = c.in_multi;
     w.Error(fmt::format("ERR wrong number of arguments for '{}' command", spec->FullName()));
     return;
   }
@@ -76,17 +84,36 @@ void Server::Execute(Connection& c, ArgList args) {
     w.Error("NOAUTH Authentication required.");
     return;
   }
+  if (c.in_multi && !IsMultiControl(top)) {
+    if ((spec->flags & kCmdNoMulti) || (top.flags & kCmdNoMulti)) {
+      c.multi_dirty = true;
+      w.Error("ERR Command not allowed inside a transaction");
+      return;
+    }
+    c.multi_queue.emplace_back(spec, std::vector<std::string>(args.begin(), args.end()));
+    w.Simple("QUEUED");
+    return;
+  }
   if (pause_end_ms != 0 && IsPaused(*spec)) {
     c.paused = true;
     c.paused_cmd.assign(args.begin(), args.end());
     return;
   }
+  Call(c, *spec, args);
+  w.set_muted(false);
+}
+
+void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
+  const CommandSpec* spec = &spec_ref;
+  const CommandSpec& top = spec->parent ? *spec->parent : *spec;
+  ReplyWriter& w = c.writer();
   c.last_cmd = spec;
   if (!monitors_.empty() && !(spec->flags & (kCmdSkipMonitor | kCmdAdmin)) &&
       !(top.flags & (kCmdSkipMonitor | kCmdAdmin)))
     FeedMonitors(c, args);
 
   uint64_t errors_before = stats_.total_error_replies;
+  uint64_t dirty_before = stats_.dirty;
   int64_t start = MonoUs();
   CommandContext ctx{*this, c, args, w, *spec, c.db, now_ms_};
   spec->handler(ctx);
@@ -95,6 +122,12 @@ void Server::Execute(Connection& c, ArgList args) {
   ++spec->stats.calls;
   spec->stats.usec += static_cast<uint64_t>(dur);
   if (stats_.total_error_replies != errors_before) ++spec->stats.failed;
+  if (stats_.dirty != dirty_before && !watched_keys_.empty() && spec->first_key > 0) {
+    int last = spec->last_key < 0 ? static_cast<int>(args.size()) + spec->last_key
+                                  : spec->last_key;
+    for (int i = spec->first_key; i <= last && i < static_cast<int>(args.size()); i += spec->step)
+      TouchWatchedKey(ctx.db, args[i]);
+  }
 
   int64_t slower = config_->slowlog_log_slower_than;
   if (slower >= 0 && dur >= slower && !(spec->flags & kCmdSkipSlowlog) &&
@@ -125,7 +158,37 @@ void Server::Execute(Connection& c, ArgList args) {
   int64_t thr = config_->latency_monitor_threshold;
   if (thr > 0 && dur / 1000 >= thr)
     LatencyAddSample((spec->flags & kCmdFast) ? "fast-command" : "command", dur / 1000);
-  w.set_muted(false);
+  (void)w;
+}
+
+void Server::Watch(Connection& c, int db, std::string_view key) {
+  for (auto& [d, k] : c.watched)
+    if (d == db && k == key) return;
+  c.watched.emplace_back(db, std::string(key));
+  watched_keys_[{db, std::string(key)}].push_back(&c);
+}
+
+void Server::UnwatchAll(Connection& c) {
+  for (auto& wk : c.watched) {
+    auto it = watched_keys_.find(wk);
+    if (it == watched_keys_.end()) continue;
+    std::erase(it->second, &c);
+    if (it->second.empty()) watched_keys_.erase(it);
+  }
+  c.watched.clear();
+  c.watch_dirty = false;
+}
+
+void Server::TouchWatchedKey(int db, std::string_view key) {
+  auto it = watched_keys_.find(std::make_pair(db, std::string(key)));
+  if (it == watched_keys_.end()) return;
+  for (Connection* w : it->second) w->watch_dirty = true;
+}
+
+void Server::TouchWatchedDb(int db) {
+  for (auto& [k, conns] : watched_keys_)
+    if (db < 0 || k.first == db)
+      for (Connection* w : conns) w->watch_dirty = true;
 }
 
 void Server::FeedMonitors(const Connection& c, ArgList args) {

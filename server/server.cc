@@ -180,6 +180,7 @@ void Server::RemoveClient(Connection* c) {
   for (auto& p : pending_flush_)
     if (p == c) p = nullptr;
   if (c->monitor) std::erase(monitors_, c);
+  UnwatchAll(*c);
 }
 
 void Server::FlushPending() {

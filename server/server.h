@@ -66,6 +66,14 @@ class Server {
 
   // Dispatch one parsed command for `c` (the single request pipeline).
   void Execute(Connection& c, ArgList args);
+  // Runs a command that passed every check (also used by EXEC for queued commands).
+  void Call(Connection& c, const CommandSpec& spec, ArgList args);
+
+  // WATCH bookkeeping: keys written by a command invalidate the transactions watching them.
+  void Watch(Connection& c, int db, std::string_view key);
+  void UnwatchAll(Connection& c);
+  void TouchWatchedKey(int db, std::string_view key);
+  void TouchWatchedDb(int db);  // FLUSHDB / SWAPDB / FLUSHALL
 
   Config& config() { return *config_; }
   Keyspace& keyspace() { return *keyspace_; }
@@ -140,6 +148,7 @@ class Server {
   std::vector<Connection*> pending_flush_;
   uint64_t flush_generation_ = 1;
   std::vector<Connection*> monitors_;
+  std::map<std::pair<int, std::string>, std::vector<Connection*>, std::less<>> watched_keys_;
   std::deque<SlowlogEntry> slowlog_;
   std::map<std::string, LatencyEvent> latency_;
   uint64_t next_client_id_ = 1;

@@ -1,0 +1,360 @@
+// COMMAND (COUNT INFO DOCS LIST GETKEYS GETKEYSANDFLAGS HELP) and DEBUG.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "datastructs/glob.h"
+#include "server/commands/util.h"
+#include "server/log.h"
+
+namespace sable {
+
+namespace {
+
+void ReplyKeySpecs(ReplyWriter& w, const CommandSpec& c) {
+  if (c.first_key == 0) {
+    w.Array(0);
+    return;
+  }
+  w.Array(1);
+  w.Map(3);
+  w.Bulk("flags");
+  w.Set(0);
+  w.Bulk("begin_search");
+  w.Map(2);
+  w.Bulk("type");
+  w.Bulk("index");
+  w.Bulk("spec");
+  w.Map(1);
+  w.Bulk("index");
+  w.Integer(c.first_key);
+  w.Bulk("find_keys");
+  w.Map(2);
+  w.Bulk("type");
+  w.Bulk("range");
+  w.Bulk("spec");
+  w.Map(3);
+  w.Bulk("lastkey");
+  w.Integer(c.last_key < 0 ? c.last_key : c.last_key - c.first_key);
+  w.Bulk("keystep");
+  w.Integer(c.step);
+  w.Bulk("limit");
+  w.Integer(0);
+}
+
+void ReplyCommandInfo(ReplyWriter& w, const CommandSpec& c) {
+  w.Array(10);
+  w.Bulk(c.FullName());
+  w.Integer(c.arity);
+  w.Set(c.flag_names.size());
+  for (const auto& f : c.flag_names) w.Simple(f);
+  w.Integer(c.first_key);
+  w.Integer(c.last_key);
+  w.Integer(c.step);
+  w.Set(c.acl_categories.size());
+  for (const auto& a : c.acl_categories) w.Simple(a);
+  w.Array(0);  // tips
+  ReplyKeySpecs(w, c);
+  w.Array(c.subcommands.size());
+  for (const auto& s : c.subcommands) ReplyCommandInfo(w, *s);
+}
+
+const CommandSpec* FindByFullName(Server& s, std::string_view name) {
+  size_t bar = name.find('|');
+  if (bar == std::string_view::npos) return s.commands().Find(name);
+  const CommandSpec* p = s.commands().Find(name.substr(0, bar));
+  return p ? p->FindSub(name.substr(bar + 1)) : nullptr;
+}
+
+void Command(CommandContext& ctx) {
+  auto& all = ctx.server.commands().all();
+  ctx.reply.Array(all.size());
+  for (const CommandSpec* c : all) ReplyCommandInfo(ctx.reply, *c);
+}
+
+void CommandCount(CommandContext& ctx) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.server.commands().size()));
+}
+
+void CommandInfo(CommandContext& ctx) {
+  if (ctx.args.size() == 2) return Command(ctx);
+  ctx.reply.Array(ctx.args.size() - 2);
+  for (size_t i = 2; i < ctx.args.size(); ++i) {
+    const CommandSpec* c = FindByFullName(ctx.server, ctx.args[i]);
+    if (c) {
+      ReplyCommandInfo(ctx.reply, *c);
+    } else {
+      ctx.reply.NullArray();
+    }
+  }
+}
+
+void ReplyDocs(ReplyWriter& w, const CommandSpec& c) {
+  size_t n = 3 + (c.subcommands.empty() ? 0 : 1);
+  w.Map(n);
+  w.Bulk("summary");
+  w.Bulk(c.summary.empty() ? c.FullName() : c.summary);
+  w.Bulk("since");
+  w.Bulk(c.since);
+  w.Bulk("group");
+  w.Bulk(c.group);
+  if (!c.subcommands.empty()) {
+    w.Bulk("subcommands");
+    w.Map(c.subcommands.size());
+    for (const auto& s : c.subcommands) {
+      w.Bulk(s->FullName());
+      ReplyDocs(w, *s);
+    }
+  }
+}
+
+void CommandDocs(CommandContext& ctx) {
+  std::vector<const CommandSpec*> list;
+  if (ctx.args.size() == 2) {
+    list.assign(ctx.server.commands().all().begin(), ctx.server.commands().all().end());
+  } else {
+    for (size_t i = 2; i < ctx.args.size(); ++i)
+      if (const CommandSpec* c = FindByFullName(ctx.server, ctx.args[i])) list.push_back(c);
+  }
+  ctx.reply.Map(list.size());
+  for (const CommandSpec* c : list) {
+    ctx.reply.Bulk(c->FullName());
+    ReplyDocs(ctx.reply, *c);
+  }
+}
+
+void CommandList(CommandContext& ctx) {
+  std::string_view kind, value;
+  if (ctx.args.size() == 5 && EqNoCase(ctx.args[2], "FILTERBY")) {
+    kind = ctx.args[3];
+    value = ctx.args[4];
+    if (!EqNoCase(kind, "MODULE") && !EqNoCase(kind, "ACLCAT") && !EqNoCase(kind, "PATTERN")) {
+      ctx.reply.Error(err::kSyntax);
+      return;
+    }
+  } else if (ctx.args.size() != 2) {
+    ctx.reply.Error(err::kSyntax);
+    return;
+  }
+  std::vector<std::string> out;
+  auto consider = [&](const CommandSpec& c) {
+    if (EqNoCase(kind, "MODULE")) return;
+    if (EqNoCase(kind, "ACLCAT")) {
+      bool found = false;
+      for (const auto& a : c.acl_categories)
+        if (EqNoCase(std::string_view(a).substr(1), value)) found = true;
+      if (!found) return;
+    }
+    if (EqNoCase(kind, "PATTERN") && !GlobMatch(value, c.FullName(), true)) return;
+    out.push_back(c.FullName());
+  };
+  for (const CommandSpec* c : ctx.server.commands().all()) {
+    consider(*c);
+    for (const auto& s : c->subcommands) consider(*s);
+  }
+  ctx.reply.Array(out.size());
+  for (const auto& n : out) ctx.reply.Bulk(n);
+}
+
+void CommandGetKeys(CommandContext& ctx) {
+  ArgList cmd = ctx.args.subspan(2);
+  const CommandSpec* c = ctx.server.commands().Find(cmd[0]);
+  if (c && !c->subcommands.empty() && cmd.size() >= 2) {
+    const CommandSpec* s = c->FindSub(cmd[1]);
+    if (s) c = s;
+  }
+  if (c == nullptr) {
+    ctx.reply.Error("ERR Invalid command specified");
+    return;
+  }
+  size_t argc = cmd.size();
+  if ((c->arity > 0 && static_cast<size_t>(c->arity) != argc) ||
+      (c->arity < 0 && argc < static_cast<size_t>(-c->arity))) {
+    ctx.reply.Error("ERR Invalid number of arguments specified for command");
+    return;
+  }
+  std::vector<std::string_view> keys;
+  if (c->first_key > 0) {
+    int last = c->last_key < 0 ? static_cast<int>(argc) + c->last_key : c->last_key;
+    for (int i = c->first_key; i <= last && i < static_cast<int>(argc); i += c->step)
+      keys.push_back(cmd[i]);
+  }
+  if (keys.empty()) {
+    ctx.reply.Error("ERR The command has no key arguments");
+    return;
+  }
+  bool with_flags = ctx.spec.name == "getkeysandflags";
+  ctx.reply.Array(keys.size());
+  for (auto k : keys) {
+    if (with_flags) {
+      ctx.reply.Array(2);
+      ctx.reply.Bulk(k);
+      ctx.reply.Set(0);
+    } else {
+      ctx.reply.Bulk(k);
+    }
+  }
+}
+
+void CommandHelp(CommandContext& ctx) {
+  static const char* kLines[] = {
+      "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "(no subcommand)", "    Return details about all Redis commands.",
+      "COUNT", "    Return the total number of commands in this Redis server.",
+      "LIST", "    Return a list of all commands in this Redis server.",
+      "INFO [<command-name> ...]",
+      "    Return details about multiple Redis commands.",
+      "    If no command names are given, documentation details for all",
+      "    commands are returned.",
+      "DOCS [<command-name> ...]",
+      "    Return documentation details about multiple Redis commands.",
+      "    If no command names are given, documentation details for all",
+      "    commands are returned.",
+      "GETKEYS <full-command>", "    Return the keys from a full Redis command.",
+      "GETKEYSANDFLAGS <full-command>",
+      "    Return the keys and the access flags from a full Redis command.",
+      "HELP", "    Print this help."};
+  ctx.reply.Array(std::size(kLines));
+  for (const char* l : kLines) ctx.reply.Simple(l);
+}
+
+// ---- DEBUG ----
+
+void DebugProtocol(CommandContext& ctx, std::string_view type) {
+  ReplyWriter& w = ctx.reply;
+  if (EqNoCase(type, "string")) {
+    w.Bulk("Hello World");
+  } else if (EqNoCase(type, "integer")) {
+    w.Integer(12345);
+  } else if (EqNoCase(type, "double")) {
+    w.Double(3.141);
+  } else if (EqNoCase(type, "bignum")) {
+    w.BigNumber("1234567999999999999999999999999999999");
+  } else if (EqNoCase(type, "null")) {
+    w.Null();
+  } else if (EqNoCase(type, "array")) {
+    w.Array(3);
+    for (int i = 0; i < 3; ++i) w.Integer(i);
+  } else if (EqNoCase(type, "set")) {
+    w.Set(3);
+    for (int i = 0; i < 3; ++i) w.Integer(i);
+  } else if (EqNoCase(type, "map")) {
+    w.Map(3);
+    for (int i = 0; i < 3; ++i) {
+      w.Integer(i);
+      w.Bool(i == 1);
+    }
+  } else if (EqNoCase(type, "attrib")) {
+    if (w.resp3()) {
+      w.Raw("|1\r\n");
+      w.Bulk("key-popularity");
+      w.Array(2);
+      w.Bulk("key:123");
+      w.Integer(90);
+    }
+    w.Bulk("Some real reply following the attribute");
+  } else if (EqNoCase(type, "push")) {
+    if (!w.resp3()) {
+      w.Error("ERR RESP2 is not supported by this command");
+      return;
+    }
+    w.Push(2);
+    w.Bulk("server-cpu-usage");
+    w.Integer(42);
+    w.Bulk("Some real reply following the push reply");
+  } else if (EqNoCase(type, "true")) {
+    w.Bool(true);
+  } else if (EqNoCase(type, "false")) {
+    w.Bool(false);
+  } else if (EqNoCase(type, "verbatim")) {
+    w.Verbatim("This is a verbatim\nstring");
+  } else {
+    w.Error(
+        "ERR Wrong protocol type name. Please use one of the following: "
+        "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");
+  }
+}
+
+void Debug(CommandContext& ctx) {
+  if (!ctx.server.debug_allowed(ctx.conn)) {
+    ctx.reply.Error(
+        "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", "
+        "you can run it from a local connection, otherwise you need to set this option in the "
+        "configuration file, and then restart the server.");
+    return;
+  }
+  std::string_view sub = ctx.args[1];
+  size_t argc = ctx.args.size();
+  if (EqNoCase(sub, "help")) {
+    static const char* kLines[] = {
+        "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "LOG <message>", "    Write <message> to the server log.",
+        "OBJECT <key>", "    Show low level info about the key and associated value.",
+        "PROTOCOL <type>", "    Reply with a test value of the specified type.",
+        "SET-ACTIVE-EXPIRE <0|1>", "    Enable or disable the active expiry cycle.",
+        "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
+        "JMAP", "    Not supported.",
+        "HELP", "    Print this help."};
+    ctx.reply.Array(std::size(kLines));
+    for (const char* l : kLines) ctx.reply.Simple(l);
+  } else if (EqNoCase(sub, "sleep") && argc == 3) {
+    double secs;
+    if (!StringToDouble(ctx.args[2], &secs)) {
+      ctx.reply.Error(err::kNotFloat);
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(secs * 1e6)));
+    ctx.server.UpdateClock();
+    ctx.reply.Ok();
+  } else if (EqNoCase(sub, "set-active-expire") && argc == 3) {
+    Ks(ctx).active_expire_enabled = ctx.args[2] != "0";
+    ctx.reply.Ok();
+  } else if (EqNoCase(sub, "protocol") && argc == 3) {
+    DebugProtocol(ctx, ctx.args[2]);
+  } else if (EqNoCase(sub, "log") && argc == 3) {
+    Log(LogLevel::kWarning, "DEBUG LOG: {}", ctx.args[2]);
+    ctx.reply.Ok();
+  } else if (EqNoCase(sub, "object") && argc == 3) {
+    KvEntry* e = Ks(ctx).Find(ctx.db, ctx.args[2], ctx.now_ms);
+    if (e == nullptr) {
+      ctx.reply.Error(err::kNoKey);
+      return;
+    }
+    const char* enc = e->enc() == Enc::kInt ? "int" : e->enc() == Enc::kEmbStr ? "embstr" : "raw";
+    uint32_t now = Ks(ctx).lru_clock;
+    ctx.reply.Simple(fmt::format(
+        "Value at:{} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+        static_cast<const void*>(e), enc, e->StringLength(), e->lru() & 0xffffff,
+        now >= e->lru() ? now - e->lru() : 0));
+  } else if (EqNoCase(sub, "jmap") || EqNoCase(sub, "quicklist-packed-threshold") ||
+             EqNoCase(sub, "stringmatch-len") || EqNoCase(sub, "change-repl-id")) {
+    ctx.reply.Ok();
+  } else {
+    ctx.reply.Error(fmt::format("ERR unknown subcommand '{}'. Try DEBUG HELP.",
+                                sub.substr(0, 128)));
+  }
+}
+
+}  // namespace
+
+void RegisterIntrospectionCommands(CommandTable& t) {
+  const char* g = "server";
+  const char* fl = "loading stale";
+  const char* acl = "@slow @connection";
+  CommandSpec* c = t.Add({"command", -1, fl, 0, 0, 0, acl, Command, g,
+                          "Details about all commands", "2.8.13"});
+  t.AddSub(c, {"info", -2, fl, 0, 0, 0, acl, CommandInfo, g});
+  t.AddSub(c, {"getkeys", -4, fl, 0, 0, 0, acl, CommandGetKeys, g});
+  t.AddSub(c, {"getkeysandflags", -4, fl, 0, 0, 0, acl, CommandGetKeys, g});
+  t.AddSub(c, {"docs", -2, fl, 0, 0, 0, acl, CommandDocs, g});
+  t.AddSub(c, {"list", -2, fl, 0, 0, 0, acl, CommandList, g});
+  t.AddSub(c, {"help", 2, fl, 0, 0, 0, acl, CommandHelp, g});
+  t.AddSub(c, {"count", 2, fl, 0, 0, 0, acl, CommandCount, g});
+  t.Add({"debug", -2, "admin noscript loading stale", 0, 0, 0, "@admin @slow @dangerous", Debug,
+         g, "Debugging commands"});
+}
+
+}  // namespace sable

@@ -1,0 +1,88 @@
+// MULTI EXEC DISCARD WATCH UNWATCH. Queueing itself happens in the dispatcher, which knows
+// which commands control the transaction; EXEC replays the queue through Server::Call.
+#include "server/commands/util.h"
+
+namespace sable {
+
+namespace {
+
+void ResetMulti(CommandContext& ctx) {
+  ctx.conn.in_multi = false;
+  ctx.conn.multi_dirty = false;
+  ctx.conn.multi_queue.clear();
+  ctx.server.UnwatchAll(ctx.conn);
+}
+
+void Multi(CommandContext& ctx) {
+  if (ctx.conn.in_multi) {
+    ctx.reply.Error("ERR MULTI calls can not be nested");
+    return;
+  }
+  ctx.conn.in_multi = true;
+  ctx.reply.Ok();
+}
+
+void Exec(CommandContext& ctx) {
+  Connection& c = ctx.conn;
+  if (!c.in_multi) {
+    ctx.reply.Error("ERR EXEC without MULTI");
+    return;
+  }
+  if (c.multi_dirty) {
+    ResetMulti(ctx);
+    ctx.reply.Error("EXECABORT Transaction discarded because of previous errors.");
+    return;
+  }
+  if (c.watch_dirty) {
+    ResetMulti(ctx);
+    ctx.reply.NullArray();
+    return;
+  }
+  auto queue = std::move(c.multi_queue);
+  c.multi_queue.clear();
+  c.in_multi = false;
+  ctx.server.UnwatchAll(c);
+  ctx.reply.Array(queue.size());
+  for (auto& [spec, args] : queue) {
+    std::vector<std::string_view> views(args.begin(), args.end());
+    ctx.server.Call(c, *spec, ArgList(views.data(), views.size()));
+  }
+}
+
+void Discard(CommandContext& ctx) {
+  if (!ctx.conn.in_multi) {
+    ctx.reply.Error("ERR DISCARD without MULTI");
+    return;
+  }
+  ResetMulti(ctx);
+  ctx.reply.Ok();
+}
+
+void Watch(CommandContext& ctx) {
+  if (ctx.conn.in_multi) {
+    ctx.reply.Error("ERR WATCH inside MULTI is not allowed");
+    return;
+  }
+  for (size_t i = 1; i < ctx.args.size(); ++i) ctx.server.Watch(ctx.conn, ctx.db, ctx.args[i]);
+  ctx.reply.Ok();
+}
+
+void Unwatch(CommandContext& ctx) {
+  ctx.server.UnwatchAll(ctx.conn);
+  ctx.reply.Ok();
+}
+
+}  // namespace
+
+void RegisterTransactionCommands(CommandTable& t) {
+  const char* g = "transactions";
+  const char* f = "noscript loading stale fast allow_busy";
+  t.Add({"multi", 1, f, 0, 0, 0, "@fast @transaction", Multi, g, "Start a transaction"});
+  t.Add({"exec", 1, "noscript loading stale skip_slowlog", 0, 0, 0, "@slow @transaction", Exec, g,
+         "Execute the queued commands"});
+  t.Add({"discard", 1, f, 0, 0, 0, "@fast @transaction", Discard, g, "Discard the transaction"});
+  t.Add({"watch", -2, f, 1, -1, 1, "@fast @transaction", Watch, g, "Watch keys for EXEC"});
+  t.Add({"unwatch", 1, f, 0, 0, 0, "@fast @transaction", Unwatch, g, "Forget watched keys"});
+}
+
+}  // namespace sable
