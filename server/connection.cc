@@ -102,11 +102,11 @@ void Connection::ProtocolError(const std::string& msg) {
 }
 
 void Connection::ProcessInput() {
-  if (paused || closing_ || close_after_reply_) return;
+  if (paused || blocked || closing_ || close_after_reply_) return;
   ParserLimits limits;
   limits.max_bulk_len = server_->config().proto_max_bulk_len;
   std::string error;
-  while (!closing_ && !close_after_reply_ && !paused) {
+  while (!closing_ && !close_after_reply_ && !paused && !blocked) {
     limits.auth_required = !authenticated;
     if (!parser_.InProgress()) cmd_start_ = in_pos_;
     size_t pos = in_pos_;

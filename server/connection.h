@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "server/blocking.h"
 #include "server/reply_writer.h"
 #include "server/resp_parser.h"
 
@@ -64,6 +65,8 @@ class Connection {
   bool watch_dirty = false;   // a watched key changed: EXEC returns nil
   std::vector<std::pair<const CommandSpec*, std::vector<std::string>>> multi_queue;
   std::vector<std::pair<int, std::string>> watched;
+  bool blocked = false;           // parked by a blocking command (see blocking.h)
+  BlockState block;
   bool paused = false;            // waiting for CLIENT UNPAUSE
   std::vector<std::string> paused_cmd;  // the command held while paused
 

@@ -101,6 +101,7 @@ void Server::Execute(Connection& c, ArgList args) {
   }
   Call(c, *spec, args);
   w.set_muted(false);
+  if (!ready_keys_.empty()) HandleReadyKeys();
 }
 
 void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {

@@ -181,6 +181,8 @@ void Server::RemoveClient(Connection* c) {
     if (p == c) p = nullptr;
   if (c->monitor) std::erase(monitors_, c);
   UnwatchAll(*c);
+  RemoveBlocked(*c);
+  if (reprocessing_ == c) reprocessing_ = nullptr;
 }
 
 void Server::FlushPending() {
@@ -268,6 +270,8 @@ int Server::Run() {
   uv_timer_init(loop_, &cron_timer_);
   cron_timer_.data = this;
   uv_timer_start(&cron_timer_, OnCron, 1000 / config_->hz, 1000 / config_->hz);
+  uv_timer_init(loop_, &block_timer_);
+  block_timer_.data = this;
   uv_check_init(loop_, &check_);
   check_.data = this;
   uv_check_start(&check_, OnCheck);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -104,6 +105,21 @@ class Server {
   std::map<std::string, LatencyEvent>& latency_events() { return latency_; }
   void LatencyAddSample(const std::string& event, int64_t ms);
 
+  // Blocking commands (see blocking.h). A handler with nothing to serve calls BlockClient and
+  // returns without replying; in MULTI it must reply with its timeout value instead.
+  // `timeout_ms` is absolute (0 = forever).
+  void BlockClient(Connection& c, int db, const std::vector<std::string_view>& keys,
+                   ObjType type, int64_t deadline_ms, bool null_array, const CommandSpec& spec,
+                   ArgList args);
+  // A push/add made `key` ready: blocked clients are served after the current command.
+  void SignalKeyReady(int db, std::string_view key);
+  // Unblocks `c` with the timeout reply (or an -UNBLOCKED error); false if not blocked.
+  bool UnblockClient(Connection& c, bool with_error);
+  size_t blocked_clients() const { return blocked_count_; }
+  // Parses a blocking timeout argument (seconds, double) into an absolute deadline.
+  bool ParseTimeout(ReplyWriter& w, std::string_view arg, int64_t* deadline_ms);
+  void HandleReadyKeys();
+
   // CLIENT PAUSE.
   int64_t pause_end_ms = 0;
   bool pause_all = false;  // false = WRITE
@@ -149,6 +165,17 @@ class Server {
   uint64_t flush_generation_ = 1;
   std::vector<Connection*> monitors_;
   std::map<std::pair<int, std::string>, std::vector<Connection*>, std::less<>> watched_keys_;
+  std::map<std::pair<int, std::string>, std::deque<Connection*>, std::less<>> blocking_keys_;
+  std::vector<std::pair<int, std::string>> ready_keys_;
+  std::set<std::pair<int64_t, uint64_t>> block_deadlines_;  // (deadline, client id)
+  uv_timer_t block_timer_;
+  size_t blocked_count_ = 0;
+  Connection* reprocessing_ = nullptr;  // client whose blocked command is being re-run
+  bool reblocked_ = false;
+  bool handling_ready_ = false;
+  void RemoveBlocked(Connection& c);
+  void ArmBlockTimer();
+  static void OnBlockTimer(uv_timer_t* t);
   std::deque<SlowlogEntry> slowlog_;
   std::map<std::string, LatencyEvent> latency_;
   uint64_t next_client_id_ = 1;

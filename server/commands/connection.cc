@@ -376,6 +376,28 @@ void ClientUnpause(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+void ClientUnblock(CommandContext& ctx) {
+  int64_t id;
+  if (!StringToInt64(ctx.args[2], &id)) {
+    ctx.reply.Error(err::kNotInt);
+    return;
+  }
+  bool with_error = false;
+  if (ctx.args.size() == 4) {
+    if (EqNoCase(ctx.args[3], "ERROR")) {
+      with_error = true;
+    } else if (!EqNoCase(ctx.args[3], "TIMEOUT")) {
+      ctx.reply.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      return;
+    }
+  } else if (ctx.args.size() > 4) {
+    ctx.reply.Error(err::kSyntax);
+    return;
+  }
+  Connection* c = id > 0 ? ctx.server.FindClient(static_cast<uint64_t>(id)) : nullptr;
+  ctx.reply.Integer(c != nullptr && ctx.server.UnblockClient(*c, with_error) ? 1 : 0);
+}
+
 void ClientGetRedir(CommandContext& ctx) { ctx.reply.Integer(-1); }
 
 void ClientHelp(CommandContext& ctx) {
@@ -440,7 +462,7 @@ void RegisterConnectionCommands(CommandTable& t) {
   t.AddSub(c, {"trackinginfo", 2, plain, 0, 0, 0, acl_plain, ClientUnsupported, g});
   t.AddSub(c, {"caching", 3, plain, 0, 0, 0, acl_plain, ClientUnsupported, g});
   t.AddSub(c, {"list", -2, adm, 0, 0, 0, acl_adm, ClientList, g});
-  t.AddSub(c, {"unblock", -3, adm, 0, 0, 0, acl_adm, ClientUnsupported, g});
+  t.AddSub(c, {"unblock", -3, adm, 0, 0, 0, acl_adm, ClientUnblock, g});
   t.AddSub(c, {"reply", 3, plain, 0, 0, 0, acl_plain, ClientReply, g});
 }
 

@@ -7,6 +7,7 @@
 
 #include "datastructs/glob.h"
 #include "server/commands/util.h"
+#include "server/objects.h"
 
 namespace sable {
 
@@ -70,6 +71,7 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   }
   (void)e;
   ks.Insert(ctx.db, KvEntry::WithKey(ks.Detach(ctx.db, src), dst));
+  KeyReady(ctx, dst);
   Dirty(ctx);
   if (nx) {
     ctx.reply.Integer(1);
@@ -122,6 +124,7 @@ void Copy(CommandContext& ctx) {
     ks.Delete(dstdb, dst);
   }
   ks.Insert(dstdb, KvEntry::Clone(e, dst, e->expire_ms()));
+  KeyReady(ctx, dst, dstdb);
   Dirty(ctx);
   ctx.reply.Integer(1);
 }
@@ -148,6 +151,7 @@ void Move(CommandContext& ctx) {
   }
   KvEntry* moved = ks.Detach(ctx.db, ctx.args[1]);
   ks.Insert(static_cast<int>(d), moved);
+  KeyReady(ctx, ctx.args[1], static_cast<int>(d));
   Dirty(ctx);
   ctx.reply.Integer(1);
 }
@@ -267,15 +271,6 @@ KvEntry* ObjectLookup(CommandContext& ctx) {
   KvEntry* e = Ks(ctx).Find(ctx.db, ctx.args[2], ctx.now_ms);
   if (e == nullptr) ctx.reply.Null();
   return e;
-}
-
-const char* EncodingName(const KvEntry* e) {
-  switch (e->enc()) {
-    case Enc::kInt: return "int";
-    case Enc::kEmbStr: return "embstr";
-    case Enc::kRaw: return "raw";
-    default: return "unknown";
-  }
 }
 
 void ObjectEncoding(CommandContext& ctx) {

@@ -14,6 +14,7 @@
 
 #include "datastructs/glob.h"
 #include "server/commands/util.h"
+#include "server/objects.h"
 #include "server/log.h"
 
 namespace sable {
@@ -500,7 +501,7 @@ void MemoryUsage(CommandContext& ctx) {
     return;
   }
   // The entry itself plus its share of the bucket array.
-  ctx.reply.Integer(static_cast<int64_t>(e->MemoryUsage() + sizeof(void*)));
+  ctx.reply.Integer(static_cast<int64_t>(EntryMemory(e) + sizeof(void*)));
 }
 
 void MemoryStats(CommandContext& ctx) {

@@ -22,8 +22,8 @@ namespace {
 
 // Largest string SETRANGE/APPEND may build: the configured proto-max-bulk-len, and never more
 // than a HeapStr's 32-bit length can hold after greedy growth.
-constexpr uint64_t kHeapStrHardMax = 0xFFFFFFFFull - 2 * 1024 * 1024;
-constexpr size_t kPrealloc = 1024 * 1024;  // Redis SDS_MAX_PREALLOC
+constexpr size_t kPrealloc = size_t{1} << 20;  // Redis SDS_MAX_PREALLOC
+constexpr uint64_t kHeapStrHardMax = uint64_t{UINT32_MAX} - 2 * kPrealloc;
 
 // Replies the size error and returns false when `size + append` is over the limit.
 bool CheckStringLength(CommandContext& ctx, uint64_t size, uint64_t append) {
@@ -99,8 +99,9 @@ void StoreString(CommandContext& ctx, KvEntry** link, std::string_view key, std:
       return;
     }
   }
-  ks.Replace(ctx.db, link, is_int ? KvEntry::NewInt(key, iv, expire_ms, lru)
-                                  : KvEntry::NewString(key, val, expire_ms, lru));
+  ks.Replace(ctx.db, link,
+             is_int ? KvEntry::NewInt(key, iv, expire_ms, lru)
+                    : KvEntry::NewString(key, val, expire_ms, lru));
 }
 
 // Replaces the value of the string entry at `link` by `h` (taking ownership), keeping its TTL.
@@ -275,8 +276,9 @@ void MSetGeneric(CommandContext& ctx, bool nx) {
       }
     }
   }
-  for (size_t j = 1; j < a.size(); j += 2)
+  for (size_t j = 1; j < a.size(); j += 2) {
     StoreString(ctx, LookupWriteLink(ctx, a[j]), a[j], a[j + 1], -1);
+  }
   Dirty(ctx, (a.size() - 1) / 2);
   if (nx) {
     ctx.reply.Integer(1);
@@ -514,8 +516,7 @@ void IncrDecr(CommandContext& ctx, int64_t incr) {
       }
     }
   }
-  if ((incr < 0 && v < 0 && incr < INT64_MIN - v) ||
-      (incr > 0 && v > 0 && incr > INT64_MAX - v)) {
+  if ((incr < 0 && v < 0 && incr < INT64_MIN - v) || (incr > 0 && v > 0 && incr > INT64_MAX - v)) {
     ctx.reply.Error(err::kOverflow);
     return;
   }
@@ -634,8 +635,7 @@ void LcsCmd(CommandContext& ctx) {
   uint64_t cells = static_cast<uint64_t>(alen + 1) * (blen + 1);
   uint64_t bytes = cells * sizeof(uint32_t);
   if (bytes > static_cast<uint64_t>(ctx.server.config().proto_max_bulk_len)) {
-    ctx.reply.Error(
-        "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+    ctx.reply.Error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
     return;
   }
   auto* table = static_cast<uint32_t*>(malloc(bytes));

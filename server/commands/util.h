@@ -61,6 +61,11 @@ inline void ReplyStringValue(CommandContext& ctx, const KvEntry* e) {
 
 inline uint32_t LruClock(CommandContext& ctx) { return Ks(ctx).lru_clock; }
 
+// A key gained data (push/add) or appeared: clients blocked on it get served.
+inline void KeyReady(CommandContext& ctx, std::string_view key, int db = -1) {
+  ctx.server.SignalKeyReady(db < 0 ? ctx.db : db, key);
+}
+
 // Marks one change for INFO (rdb_changes_since_last_save) and future propagation.
 inline void Dirty(CommandContext& ctx, uint64_t n = 1) { ctx.server.stats().dirty += n; }
 

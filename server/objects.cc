@@ -1,0 +1,55 @@
+#include "server/objects.h"
+
+namespace sable {
+
+namespace {
+
+ObjectOps g_ops[8];  // indexed by ObjType; filled once at start-up before any command runs
+
+void FreeHook(ObjType t, void* obj) {
+  const ObjectOps& ops = g_ops[static_cast<int>(t)];
+  if (ops.free_fn && obj) ops.free_fn(obj);
+}
+
+void* DupHook(ObjType t, const void* obj) {
+  const ObjectOps& ops = g_ops[static_cast<int>(t)];
+  return ops.dup_fn && obj ? ops.dup_fn(obj) : nullptr;
+}
+
+}  // namespace
+
+void RegisterObjectOps(ObjType type, const ObjectOps& ops) {
+  g_ops[static_cast<int>(type)] = ops;
+  InstallObjectHooks();
+}
+
+const ObjectOps* GetObjectOps(ObjType type) { return &g_ops[static_cast<int>(type)]; }
+
+void InstallObjectHooks() {
+  KvEntry::SetFreeObjectHook(FreeHook);
+  KvEntry::SetDupObjectHook(DupHook);
+}
+
+const char* EncodingName(const KvEntry* e) {
+  switch (e->enc()) {
+    case Enc::kInt: return "int";
+    case Enc::kEmbStr: return "embstr";
+    case Enc::kRaw: return "raw";
+    case Enc::kPtr: {
+      const ObjectOps& ops = g_ops[static_cast<int>(e->type())];
+      return ops.encoding ? ops.encoding(e->ptr()) : "unknown";
+    }
+  }
+  return "unknown";
+}
+
+size_t EntryMemory(const KvEntry* e) {
+  size_t n = e->MemoryUsage();
+  if (e->enc() == Enc::kPtr) {
+    const ObjectOps& ops = g_ops[static_cast<int>(e->type())];
+    if (ops.memory) n += ops.memory(e->ptr());
+  }
+  return n;
+}
+
+}  // namespace sable
