@@ -124,8 +124,9 @@ std::string Config::Validate(const std::string& name, Entry& e, std::string_view
       if (name == "databases" && (v < 1 || v > INT_MAX))
         return "argument must be between 1 and 2147483647 inclusive";
       if (name == "hz" && v < 0) return "argument must be between 0 and 2147483647 inclusive";
-      if (name == "maxclients" && v < 1)
-        return "argument must be between 1 and 2147483647 inclusive";
+      if (name == "hz") v = v < 1 ? 1 : (v > 500 ? 500 : v);
+      if (name == "maxclients" && (v < 1 || v > 4294967295LL))
+        return "argument must be between 1 and 4294967295 inclusive";
       *canon = std::to_string(v);
       return "";
     }
@@ -420,7 +421,7 @@ std::vector<std::pair<std::string, std::string>> Config::Get(std::string_view pa
   bool has_glob = p.find_first_of("*?[") != std::string::npos;
   if (!has_glob) {
     auto it = entries_.find(Canonical(p));
-    if (it != entries_.end()) out.emplace_back(p, it->second.value);
+    if (it != entries_.end()) out.emplace_back(std::string(pattern), it->second.value);
     return out;
   }
   for (const auto& [name, e] : entries_)

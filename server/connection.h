@@ -18,7 +18,7 @@ namespace sable {
 class Server;
 struct CommandSpec;
 
-enum class ReplyMode { kOn, kOff, kSkip, kSkipNext };
+enum class ReplyMode { kOn, kOff, kSkipNext };
 
 class Connection {
  public:

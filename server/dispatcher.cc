@@ -36,6 +36,14 @@ std::string UnknownCommandError(ArgList args) {
                      args[0].substr(0, 128), rest);
 }
 
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (tolower(static_cast<unsigned char>(a[i])) != tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
 bool IsMultiControl(const CommandSpec& s) {
   return s.name == "exec" || s.name == "discard" || s.name == "multi" || s.name == "watch" ||
          s.name == "quit" || s.name == "reset";
@@ -52,7 +60,6 @@ void Server::Execute(Connection& c, ArgList args) {
   ReplyWriter& w = c.writer();
   bool muted = c.reply_mode == ReplyMode::kOff || c.reply_mode == ReplyMode::kSkipNext;
   if (c.reply_mode == ReplyMode::kSkipNext) c.reply_mode = ReplyMode::kOn;
-  if (c.reply_mode == ReplyMode::kSkip) c.reply_mode = ReplyMode::kSkipNext;
   w.set_muted(muted);
 
   const CommandSpec* spec = commands_.Find(args[0]);
@@ -84,6 +91,12 @@ void Server::Execute(Connection& c, ArgList args) {
     w.Error("NOAUTH Authentication required.");
     return;
   }
+  uint32_t all_flags = spec->flags | top.flags;
+  if (c.monitor && (all_flags & (kCmdWrite | kCmdReadonly | kCmdMayReplicate))) {
+    ++spec->stats.rejected;
+    w.Error("ERR Replica can't interact with the keyspace");
+    return;
+  }
   if (c.in_multi && !IsMultiControl(top)) {
     if ((spec->flags & kCmdNoMulti) || (top.flags & kCmdNoMulti)) {
       c.multi_dirty = true;
@@ -109,10 +122,6 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
   const CommandSpec& top = spec->parent ? *spec->parent : *spec;
   ReplyWriter& w = c.writer();
   c.last_cmd = spec;
-  if (!monitors_.empty() && !(spec->flags & (kCmdSkipMonitor | kCmdAdmin)) &&
-      !(top.flags & (kCmdSkipMonitor | kCmdAdmin)))
-    FeedMonitors(c, args);
-
   uint64_t errors_before = stats_.total_error_replies;
   uint64_t dirty_before = stats_.dirty;
   int64_t start = MonoUs();
@@ -121,6 +130,9 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
   int64_t dur = MonoUs() - start;
   ++stats_.total_commands;
   ++spec->stats.calls;
+  if (!monitors_.empty() && !(spec->flags & (kCmdSkipMonitor | kCmdAdmin)) &&
+      !(top.flags & (kCmdSkipMonitor | kCmdAdmin)))
+    FeedMonitors(c, args);
   spec->stats.usec += static_cast<uint64_t>(dur);
   if (stats_.total_error_replies != errors_before) ++spec->stats.failed;
   if (stats_.dirty != dirty_before && !watched_keys_.empty() && spec->first_key > 0) {
@@ -195,7 +207,18 @@ void Server::TouchWatchedDb(int db) {
 void Server::FeedMonitors(const Connection& c, ArgList args) {
   std::string line = fmt::format("{}.{:06d} [{} {}]", now_us_ / 1000000, now_us_ % 1000000,
                                  c.db, c.peer);
-  for (auto a : args) {
+  // Credentials never reach MONITOR: AUTH's arguments and HELLO's AUTH pair are redacted.
+  bool is_auth = EqualsNoCase(args[0], "auth");
+  bool is_hello = EqualsNoCase(args[0], "hello");
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string_view a = args[i];
+    bool redact = (is_auth && i > 0) ||
+                  (is_hello && i >= 2 && ((EqualsNoCase(args[i - 1], "auth")) ||
+                                          (i >= 3 && EqualsNoCase(args[i - 2], "auth"))));
+    if (redact) {
+      line += " \"(redacted)\"";
+      continue;
+    }
     line += " \"";
     for (unsigned char ch : a) {
       switch (ch) {

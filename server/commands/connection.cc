@@ -123,7 +123,7 @@ void Hello(CommandContext& ctx) {
   if (!ctx.conn.authenticated) {
     ctx.reply.Error(
         "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-        "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+        "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
         "select the RESP protocol version at the same time");
     return;
   }
@@ -323,7 +323,7 @@ void ClientReply(CommandContext& ctx) {
   } else if (EqNoCase(m, "OFF")) {
     ctx.conn.reply_mode = ReplyMode::kOff;
   } else if (EqNoCase(m, "SKIP")) {
-    if (ctx.conn.reply_mode != ReplyMode::kOff) ctx.conn.reply_mode = ReplyMode::kSkip;
+    if (ctx.conn.reply_mode != ReplyMode::kOff) ctx.conn.reply_mode = ReplyMode::kSkipNext;
   } else {
     ctx.reply.Error(err::kSyntax);
   }

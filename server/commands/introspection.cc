@@ -333,8 +333,9 @@ void Debug(CommandContext& ctx) {
              EqNoCase(sub, "stringmatch-len") || EqNoCase(sub, "change-repl-id")) {
     ctx.reply.Ok();
   } else {
-    ctx.reply.Error(fmt::format("ERR unknown subcommand '{}'. Try DEBUG HELP.",
-                                sub.substr(0, 128)));
+    ctx.reply.Error(fmt::format(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+        sub.substr(0, 128)));
   }
 }
 

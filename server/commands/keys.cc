@@ -159,7 +159,6 @@ void Move(CommandContext& ctx) {
 // EXPIRE / PEXPIRE / EXPIREAT / PEXPIREAT key t [NX|XX|GT|LT]
 void ExpireGeneric(CommandContext& ctx, bool relative, bool seconds) {
   int64_t when;
-  if (!ArgInt64(ctx, ctx.args[2], &when)) return;
   bool nx = false, xx = false, gt = false, lt = false;
   for (size_t i = 3; i < ctx.args.size(); ++i) {
     std::string_view o = ctx.args[i];
@@ -180,6 +179,7 @@ void ExpireGeneric(CommandContext& ctx, bool relative, bool seconds) {
     ctx.reply.Error("ERR GT and LT options at the same time are not compatible");
     return;
   }
+  if (!ArgInt64(ctx, ctx.args[2], &when)) return;
   std::string bad = fmt::format("ERR invalid expire time in '{}' command", ctx.spec.name);
   if (seconds) {
     if (when > LLONG_MAX / 1000 || when < LLONG_MIN / 1000) {

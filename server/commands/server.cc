@@ -258,7 +258,7 @@ void ConfigGet(CommandContext& ctx) {
 
 void ConfigSet(CommandContext& ctx) {
   if ((ctx.args.size() - 2) % 2 != 0) {
-    ctx.reply.Error("ERR wrong number of arguments for 'config|set' command");
+    ctx.reply.Error(err::kSyntax);
     return;
   }
   Config& cfg = ctx.server.config();
@@ -309,7 +309,7 @@ void ConfigRewrite(CommandContext& ctx) {
   std::string e;
   if (!ctx.server.config().Rewrite(&e)) {
     Log(LogLevel::kWarning, "CONFIG REWRITE failed: {}", e);
-    ctx.reply.Error("ERR Rewriting config file: " + e);
+    ctx.reply.Error("ERR " + e);
     return;
   }
   Log(LogLevel::kNotice, "CONFIG REWRITE executed with success.");
