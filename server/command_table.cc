@@ -93,6 +93,10 @@ CommandTable::CommandTable() {
   RegisterIntrospectionCommands(*this);
   RegisterScriptingCommands(*this);
   RegisterTransactionCommands(*this);
+  RegisterListCommands(*this);
+  RegisterSetCommands(*this);
+  RegisterHashCommands(*this);
+  RegisterZSetCommands(*this);
 }
 
 CommandSpec* CommandTable::Add(const CommandRow& row) {

@@ -127,5 +127,9 @@ void RegisterConnectionCommands(CommandTable& t);
 void RegisterIntrospectionCommands(CommandTable& t);
 void RegisterScriptingCommands(CommandTable& t);
 void RegisterTransactionCommands(CommandTable& t);
+void RegisterListCommands(CommandTable& t);
+void RegisterSetCommands(CommandTable& t);
+void RegisterHashCommands(CommandTable& t);
+void RegisterZSetCommands(CommandTable& t);
 
 }  // namespace sable
