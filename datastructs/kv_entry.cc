@@ -61,9 +61,9 @@ KvEntry* KvEntry::NewInt(std::string_view key, int64_t v, int64_t expire_ms, uin
 }
 
 KvEntry* KvEntry::NewString(std::string_view key, std::string_view val, int64_t expire_ms,
-                            uint32_t lru) {
+                            uint32_t lru, bool try_int) {
   int64_t iv;
-  if (val.size() <= 20 && StringToInt64(val, &iv)) return NewInt(key, iv, expire_ms, lru);
+  if (try_int && val.size() <= 20 && StringToInt64(val, &iv)) return NewInt(key, iv, expire_ms, lru);
   if (val.size() > kEmbStrMax) return NewRaw(key, HeapStr::New(val, val.size()), expire_ms, lru);
   KvEntry* kv = Alloc(key, ObjType::kString, Enc::kEmbStr, expire_ms, 4 + val.size(), lru);
   uint32_t n = static_cast<uint32_t>(val.size());
@@ -97,11 +97,19 @@ static size_t ValueBytes(const KvEntry* e) {
   }
 }
 
-KvEntry* KvEntry::WithExpire(KvEntry* old, int64_t expire_ms) {
+KvEntry* KvEntry::WithExpire(const KvEntry* old, int64_t expire_ms) {
   size_t vb = ValueBytes(old);
   KvEntry* kv = Alloc(old->key(), old->type(), old->enc(), expire_ms, vb, old->lru_);
   memcpy(kv->MutableValuePtr(), old->ValuePtr(), vb);
-  free(old);  // shallow: heap value / object pointer moved into kv
+  return kv;
+}
+
+void KvEntry::FreeShallow(KvEntry* e) { free(e); }
+
+KvEntry* KvEntry::WithKey(const KvEntry* old, std::string_view key) {
+  size_t vb = ValueBytes(old);
+  KvEntry* kv = Alloc(key, old->type(), old->enc(), old->expire_ms(), vb, old->lru_);
+  memcpy(kv->MutableValuePtr(), old->ValuePtr(), vb);
   return kv;
 }
 
@@ -119,7 +127,7 @@ KvEntry* KvEntry::Clone(const KvEntry* e, std::string_view new_key, int64_t expi
     case Enc::kInt: return NewInt(new_key, e->int_value(), expire_ms, e->lru_);
     case Enc::kEmbStr: {
       char tmp[24];
-      return NewString(new_key, e->StringView(tmp), expire_ms, e->lru_);
+      return NewString(new_key, e->StringView(tmp), expire_ms, e->lru_, false);
     }
     case Enc::kRaw: {
       std::string_view v = e->heap_str()->view();

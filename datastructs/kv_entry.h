@@ -43,7 +43,7 @@ class KvEntry {
   // Creates a string entry; integers that round-trip exactly are stored as kInt, strings up to
   // kEmbStrMax inline, longer ones in a HeapStr. expire_ms < 0 = no expiry.
   static KvEntry* NewString(std::string_view key, std::string_view val, int64_t expire_ms,
-                            uint32_t lru);
+                            uint32_t lru, bool try_int = true);
   static KvEntry* NewInt(std::string_view key, int64_t v, int64_t expire_ms, uint32_t lru);
   // Takes ownership of `h`.
   static KvEntry* NewRaw(std::string_view key, HeapStr* h, int64_t expire_ms, uint32_t lru);
@@ -51,8 +51,12 @@ class KvEntry {
   static KvEntry* NewPtr(std::string_view key, ObjType t, void* obj, int64_t expire_ms,
                          uint32_t lru);
   // Same key/value, different expiry (moves heap values / pointers, does not copy them).
-  // `old` is freed shallowly (its heap value now belongs to the result).
-  static KvEntry* WithExpire(KvEntry* old, int64_t expire_ms);
+  // The caller must release `old` with FreeShallow once it is unlinked.
+  static KvEntry* WithExpire(const KvEntry* old, int64_t expire_ms);
+  // Same value and expiry under a new key (RENAME); release `old` with FreeShallow.
+  static KvEntry* WithKey(const KvEntry* old, std::string_view key);
+  // Frees the entry but not its value (which a WithExpire/WithKey copy now owns).
+  static void FreeShallow(KvEntry* e);
   // Frees the entry and its string heap value. kPtr values must be released by the caller
   // (see FreeObjectHook) before or via Free.
   static void Free(KvEntry* e);

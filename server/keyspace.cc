@@ -109,13 +109,14 @@ KvEntry* Keyspace::SetExpire(int db, KvEntry** link, int64_t ms) {
     return e;
   }
   if (ms < 0 && !e->has_expire()) return e;
-  KvEntry* n = KvEntry::WithExpire(e, ms);  // frees e shallowly
+  KvEntry* n = KvEntry::WithExpire(e, ms);
   if (ms >= 0) {
     ++d.volatile_keys;
   } else {
     --d.volatile_keys;
   }
   d.table.ReplaceAt(link, n);
+  KvEntry::FreeShallow(e);
   return n;
 }
 

@@ -70,7 +70,9 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
     ks.Delete(ctx.db, dst);
   }
   (void)e;
-  ks.Insert(ctx.db, KvEntry::WithKey(ks.Detach(ctx.db, src), dst));
+  KvEntry* old = ks.Detach(ctx.db, src);
+  ks.Insert(ctx.db, KvEntry::WithKey(old, dst));
+  KvEntry::FreeShallow(old);
   KeyReady(ctx, dst);
   Dirty(ctx);
   if (nx) {

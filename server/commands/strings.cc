@@ -69,15 +69,16 @@ char* EmbStrBytes(KvEntry* e) {
 // Stores `val` as the string value of `key`, whose current slot is `link` (nullptr = absent).
 // `expire_ms` < 0 means no TTL. Overwrites in place when the encoding and size are unchanged
 // and the TTL's presence is the same; otherwise one new entry replaces the old one.
+// `as_text` keeps numeric text as a string (INCRBYFLOAT results are embstr in Redis).
 void StoreString(CommandContext& ctx, KvEntry** link, std::string_view key, std::string_view val,
-                 int64_t expire_ms) {
+                 int64_t expire_ms, bool as_text = false) {
   Keyspace& ks = Ks(ctx);
   uint32_t lru = LruClock(ctx);
   int64_t iv = 0;
-  bool is_int = val.size() <= 20 && StringToInt64(val, &iv);
+  bool is_int = !as_text && val.size() <= 20 && StringToInt64(val, &iv);
   if (link == nullptr) {
     ks.Insert(ctx.db, is_int ? KvEntry::NewInt(key, iv, expire_ms, lru)
-                             : KvEntry::NewString(key, val, expire_ms, lru));
+                             : KvEntry::NewString(key, val, expire_ms, lru, !as_text));
     return;
   }
   KvEntry* old = *link;
@@ -101,7 +102,7 @@ void StoreString(CommandContext& ctx, KvEntry** link, std::string_view key, std:
   }
   ks.Replace(ctx.db, link,
              is_int ? KvEntry::NewInt(key, iv, expire_ms, lru)
-                    : KvEntry::NewString(key, val, expire_ms, lru));
+                    : KvEntry::NewString(key, val, expire_ms, lru, !as_text));
 }
 
 // Replaces the value of the string entry at `link` by `h` (taking ownership), keeping its TTL.
@@ -580,9 +581,9 @@ void IncrByFloatCmd(CommandContext& ctx) {
   }
   std::string text = LongDoubleToString(value, true);
   if (e == nullptr) {
-    StoreString(ctx, nullptr, key, text, -1);
+    StoreString(ctx, nullptr, key, text, -1, true);
   } else {
-    StoreString(ctx, link, key, text, e->expire_ms());  // keeps the TTL
+    StoreString(ctx, link, key, text, e->expire_ms(), true);  // keeps the TTL
   }
   Dirty(ctx);
   ctx.reply.Bulk(text);
