@@ -41,15 +41,16 @@ void KvEntry::SetDupObjectHook(DupObjectHook hook) { g_dup_hook = hook; }
 
 KvEntry* KvEntry::Alloc(std::string_view key, ObjType t, Enc e, int64_t expire_ms,
                         size_t value_bytes, uint32_t lru) {
-  size_t sz = 19 + key.size() + (expire_ms >= 0 ? 8 : 0) + value_bytes;
+  size_t klen_bytes = VarintSize(key.size());
+  size_t sz = 12 + klen_bytes + key.size() + (expire_ms >= 0 ? 8 : 0) + value_bytes;
   auto* kv = static_cast<KvEntry*>(Xmalloc(sz));
   kv->next_ = nullptr;
-  kv->key_len_ = static_cast<uint32_t>(key.size());
-  kv->lru_ = lru;
-  kv->type_ = static_cast<uint8_t>(t);
-  kv->enc_ = static_cast<uint8_t>(e);
-  kv->flags_ = expire_ms >= 0 ? kHasExpire : 0;
-  memcpy(const_cast<char*>(kv->KeyData()), key.data(), key.size());
+  kv->set_lru(lru & kLruMax);
+  kv->meta_ = static_cast<uint8_t>(static_cast<uint8_t>(t) | (static_cast<uint8_t>(e) << 3) |
+                                   (expire_ms >= 0 ? kHasExpireBit : 0));
+  auto* p = reinterpret_cast<unsigned char*>(kv) + 12;
+  EncodeVarint(key.size(), p);
+  memcpy(p + klen_bytes, key.data(), key.size());
   if (expire_ms >= 0) kv->set_expire_ms(expire_ms);
   return kv;
 }
@@ -65,11 +66,11 @@ KvEntry* KvEntry::NewString(std::string_view key, std::string_view val, int64_t 
   int64_t iv;
   if (try_int && val.size() <= 20 && StringToInt64(val, &iv)) return NewInt(key, iv, expire_ms, lru);
   if (val.size() > kEmbStrMax) return NewRaw(key, HeapStr::New(val, val.size()), expire_ms, lru);
-  KvEntry* kv = Alloc(key, ObjType::kString, Enc::kEmbStr, expire_ms, 4 + val.size(), lru);
-  uint32_t n = static_cast<uint32_t>(val.size());
-  char* p = kv->MutableValuePtr();
-  memcpy(p, &n, 4);
-  if (n) memcpy(p + 4, val.data(), n);
+  size_t hdr = VarintSize(val.size());
+  KvEntry* kv = Alloc(key, ObjType::kString, Enc::kEmbStr, expire_ms, hdr + val.size(), lru);
+  auto* p = reinterpret_cast<unsigned char*>(kv->MutableValuePtr());
+  EncodeVarint(val.size(), p);
+  if (!val.empty()) memcpy(p + hdr, val.data(), val.size());
   return kv;
 }
 
@@ -91,7 +92,8 @@ static size_t ValueBytes(const KvEntry* e) {
     case Enc::kInt: return 8;
     case Enc::kEmbStr: {
       char tmp[24];
-      return 4 + e->StringView(tmp).size();
+      size_t n = e->StringView(tmp).size();
+      return KvEntry::VarintSize(n) + n;
     }
     default: return sizeof(void*);
   }
@@ -99,7 +101,7 @@ static size_t ValueBytes(const KvEntry* e) {
 
 KvEntry* KvEntry::WithExpire(const KvEntry* old, int64_t expire_ms) {
   size_t vb = ValueBytes(old);
-  KvEntry* kv = Alloc(old->key(), old->type(), old->enc(), expire_ms, vb, old->lru_);
+  KvEntry* kv = Alloc(old->key(), old->type(), old->enc(), expire_ms, vb, old->lru());
   memcpy(kv->MutableValuePtr(), old->ValuePtr(), vb);
   return kv;
 }
@@ -108,7 +110,7 @@ void KvEntry::FreeShallow(KvEntry* e) { free(e); }
 
 KvEntry* KvEntry::WithKey(const KvEntry* old, std::string_view key) {
   size_t vb = ValueBytes(old);
-  KvEntry* kv = Alloc(key, old->type(), old->enc(), old->expire_ms(), vb, old->lru_);
+  KvEntry* kv = Alloc(key, old->type(), old->enc(), old->expire_ms(), vb, old->lru());
   memcpy(kv->MutableValuePtr(), old->ValuePtr(), vb);
   return kv;
 }
@@ -124,18 +126,18 @@ void KvEntry::Free(KvEntry* e) {
 
 KvEntry* KvEntry::Clone(const KvEntry* e, std::string_view new_key, int64_t expire_ms) {
   switch (e->enc()) {
-    case Enc::kInt: return NewInt(new_key, e->int_value(), expire_ms, e->lru_);
+    case Enc::kInt: return NewInt(new_key, e->int_value(), expire_ms, e->lru());
     case Enc::kEmbStr: {
       char tmp[24];
-      return NewString(new_key, e->StringView(tmp), expire_ms, e->lru_, false);
+      return NewString(new_key, e->StringView(tmp), expire_ms, e->lru(), false);
     }
     case Enc::kRaw: {
       std::string_view v = e->heap_str()->view();
-      return NewRaw(new_key, HeapStr::New(v, v.size()), expire_ms, e->lru_);
+      return NewRaw(new_key, HeapStr::New(v, v.size()), expire_ms, e->lru());
     }
     case Enc::kPtr:
       return NewPtr(new_key, e->type(), g_dup_hook ? g_dup_hook(e->type(), e->ptr()) : nullptr,
-                    expire_ms, e->lru_);
+                    expire_ms, e->lru());
   }
   return nullptr;
 }
@@ -144,9 +146,9 @@ std::string_view KvEntry::StringView(char* scratch) const {
   switch (enc()) {
     case Enc::kInt: return {scratch, Int64ToChars(int_value(), scratch)};
     case Enc::kEmbStr: {
-      uint32_t n;
-      memcpy(&n, ValuePtr(), 4);
-      return {ValuePtr() + 4, n};
+      size_t n;
+      size_t hdr = DecodeVarint(reinterpret_cast<const unsigned char*>(ValuePtr()), &n);
+      return {ValuePtr() + hdr, n};
     }
     case Enc::kRaw: return heap_str()->view();
     default: return {};
@@ -159,7 +161,8 @@ size_t KvEntry::StringLength() const {
 }
 
 size_t KvEntry::MemoryUsage() const {
-  size_t n = 19 + key_len_ + (has_expire() ? 8 : 0) + ValueBytes(this);
+  size_t n = 12 + VarintSize(key().size()) + key().size() + (has_expire() ? 8 : 0) +
+             ValueBytes(this);
   if (enc() == Enc::kRaw) n += offsetof(HeapStr, data) + heap_str()->cap + 1;
   return n;
 }

@@ -3,15 +3,13 @@
 //
 // Layout (byte offsets; fields past the header are unaligned and accessed with memcpy):
 //   0  next        KvEntry*   dict chain (intrusive)
-//   8  key_len     uint32
-//  12  lru         uint32     seconds clock at last access (OBJECT IDLETIME)
-//  16  type        uint8      ObjType
-//  17  enc         uint8      Enc
-//  18  flags       uint8      kHasExpire
-//  19  key bytes   [key_len]
-//      expire_ms   int64      only when kHasExpire
-//      value       kInt: int64 | kEmbStr: uint32 len + bytes | kRaw: HeapStr* | kPtr: void*
-// A 16-byte key with a 16-byte value takes 55 bytes (jemalloc class 56); with a TTL, 63 (64).
+//   8  meta        uint8      bits 0-2 ObjType, 3-4 Enc, 5 has-expire
+//   9  lru         uint24     seconds clock at last access, mod 2^24 (OBJECT IDLETIME)
+//  12  key_len     varint     LEB128, 1 byte for keys under 128 bytes
+//      key bytes   [key_len]
+//      expire_ms   int64      only when has-expire
+//      value       kInt: int64 | kEmbStr: varint len + bytes | kRaw: HeapStr* | kPtr: void*
+// A 16-byte key with a 16-byte value takes 46 bytes (jemalloc class 48); with a TTL, 54 (64).
 // Changing the expiry's presence or an inline value's size means a new entry: callers swap it
 // into the dict with Dict::ReplaceAt and free the old one.
 #pragma once
@@ -37,7 +35,7 @@ struct HeapStr {
 
 class KvEntry {
  public:
-  static constexpr uint8_t kHasExpire = 1;
+  static constexpr uint8_t kHasExpireBit = 1 << 5;
   static constexpr size_t kEmbStrMax = 44;  // Redis's embstr limit: longer values go raw
 
   // Creates a string entry; integers that round-trip exactly are stored as kInt, strings up to
@@ -67,15 +65,60 @@ class KvEntry {
   static void SetDupObjectHook(DupObjectHook hook);
   static KvEntry* Clone(const KvEntry* e, std::string_view new_key, int64_t expire_ms);
 
+  // LEB128 helpers for the length prefixes.
+  static size_t DecodeVarint(const unsigned char* p, size_t* out) {
+    size_t v = 0, i = 0;
+    int shift = 0;
+    do {
+      v |= static_cast<size_t>(p[i] & 0x7f) << shift;
+      shift += 7;
+    } while (p[i++] & 0x80);
+    *out = v;
+    return i;
+  }
+  static size_t EncodeVarint(size_t v, unsigned char* p) {
+    size_t i = 0;
+    while (v >= 0x80) {
+      p[i++] = static_cast<unsigned char>(v | 0x80);
+      v >>= 7;
+    }
+    p[i++] = static_cast<unsigned char>(v);
+    return i;
+  }
+  static size_t VarintSize(size_t v) {
+    size_t n = 1;
+    while (v >= 0x80) {
+      v >>= 7;
+      ++n;
+    }
+    return n;
+  }
+
   KvEntry* next() const { return next_; }
   void set_next(KvEntry* n) { next_ = n; }
-  std::string_view key() const { return {KeyData(), key_len_}; }
-  ObjType type() const { return static_cast<ObjType>(type_); }
-  Enc enc() const { return static_cast<Enc>(enc_); }
-  uint32_t lru() const { return lru_; }
-  void set_lru(uint32_t v) { lru_ = v; }
+  std::string_view key() const {
+    const auto* p = reinterpret_cast<const unsigned char*>(this) + 12;
+    if (p[0] < 0x80) return {reinterpret_cast<const char*>(p + 1), p[0]};
+    size_t n;
+    size_t hdr = DecodeVarint(p, &n);
+    return {reinterpret_cast<const char*>(p + hdr), n};
+  }
+  ObjType type() const { return static_cast<ObjType>(meta_ & 7); }
+  Enc enc() const { return static_cast<Enc>((meta_ >> 3) & 3); }
+  static constexpr uint32_t kLruMax = (1u << 24) - 1;
+  uint32_t lru() const { return lru_[0] | (lru_[1] << 8) | (static_cast<uint32_t>(lru_[2]) << 16); }
+  void set_lru(uint32_t v) {
+    lru_[0] = static_cast<uint8_t>(v);
+    lru_[1] = static_cast<uint8_t>(v >> 8);
+    lru_[2] = static_cast<uint8_t>(v >> 16);
+  }
+  // Seconds since last access given the current clock (both taken mod 2^24).
+  uint32_t IdleSeconds(uint32_t now) const {
+    uint32_t l = lru(), n = now & kLruMax;
+    return n >= l ? n - l : n + (kLruMax - l);
+  }
 
-  bool has_expire() const { return flags_ & kHasExpire; }
+  bool has_expire() const { return meta_ & kHasExpireBit; }
   int64_t expire_ms() const {
     if (!has_expire()) return -1;
     int64_t v;
@@ -115,18 +158,18 @@ class KvEntry {
   KvEntry() = default;
   static KvEntry* Alloc(std::string_view key, ObjType t, Enc e, int64_t expire_ms,
                         size_t value_bytes, uint32_t lru);
-  const char* KeyData() const { return reinterpret_cast<const char*>(this) + 19; }
-  const char* ExpirePtr() const { return KeyData() + key_len_; }
+  const char* KeyData() const { return key().data(); }
+  const char* ExpirePtr() const {
+    std::string_view k = key();
+    return k.data() + k.size();
+  }
   const char* ValuePtr() const { return ExpirePtr() + (has_expire() ? 8 : 0); }
   char* MutableValuePtr() { return const_cast<char*>(ValuePtr()); }
 
   KvEntry* next_;
-  uint32_t key_len_;
-  uint32_t lru_;
-  uint8_t type_;
-  uint8_t enc_;
-  uint8_t flags_;
-  // key, expiry and value follow at offset 19
+  uint8_t meta_;
+  uint8_t lru_[3];
+  // varint key length, key, expiry and value follow at offset 12
 };
 
 static_assert(sizeof(void*) == 8, "layout assumes 64-bit pointers");

@@ -327,8 +327,7 @@ void Debug(CommandContext& ctx) {
     uint32_t now = Ks(ctx).lru_clock;
     ctx.reply.Simple(fmt::format(
         "Value at:{} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
-        static_cast<const void*>(e), enc, e->StringLength(), e->lru() & 0xffffff,
-        now >= e->lru() ? now - e->lru() : 0));
+        static_cast<const void*>(e), enc, e->StringLength(), e->lru(), e->IdleSeconds(now)));
   } else if (EqNoCase(sub, "jmap") || EqNoCase(sub, "quicklist-packed-threshold") ||
              EqNoCase(sub, "stringmatch-len") || EqNoCase(sub, "change-repl-id")) {
     ctx.reply.Ok();

@@ -301,7 +301,7 @@ void ObjectIdletime(CommandContext& ctx) {
     return;
   }
   uint32_t now = Ks(ctx).lru_clock;
-  ctx.reply.Integer(now >= e->lru() ? now - e->lru() : 0);
+  ctx.reply.Integer(e->IdleSeconds(now));
 }
 
 void ObjectFreq(CommandContext& ctx) {
