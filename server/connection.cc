@@ -83,7 +83,9 @@ void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
   c->server_->stats().net_input_bytes += static_cast<uint64_t>(nread);
   c->server_->UpdateClock();
   c->last_interaction_ms = c->server_->now_ms();
+  c->server_->BeginBatch();
   c->ProcessInput();
+  c->server_->EndBatch();
   // Release a large idle buffer.
   if (c->in_pos_ == c->in_len_ && c->in_cap_ > 256 * 1024 && !c->parser_.InProgress()) {
     free(c->in_);

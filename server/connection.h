@@ -57,6 +57,9 @@ class Connection {
   bool monitor = false;
   bool no_evict = false;
   const CommandSpec* last_cmd = nullptr;
+  const CommandSpec* cached_cmd = nullptr;  // dispatcher's one-entry lookup cache
+  char cached_name[16];
+  uint8_t cached_name_len = 0;
   std::string lib_name, lib_ver;
   uint64_t flush_generation = 0;  // de-dups the server's pending-flush list
   // MULTI/EXEC state.

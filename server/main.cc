@@ -8,6 +8,7 @@
 #include "server/config.h"
 #include "server/log.h"
 #include "server/server.h"
+#include "server/tick_clock.h"
 
 using namespace sable;
 
@@ -92,6 +93,7 @@ int main(int argc, char** argv) {
       for (int i = 0; i < 4; ++i)
         if (config.loglevel == kLevels[i]) lg.SetLevel(static_cast<LogLevel>(i));
   };
+  TickClock::Calibrate();
   Server server(&config);
   server.executable = argv[0];
   if (!server.Listen()) return 1;

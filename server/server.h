@@ -19,6 +19,7 @@
 #include "server/config.h"
 #include "server/keyspace.h"
 #include "server/reply_writer.h"
+#include "server/tick_clock.h"
 
 namespace sable {
 
@@ -120,6 +121,13 @@ class Server {
   bool ParseTimeout(ReplyWriter& w, std::string_view arg, int64_t* deadline_ms);
   void HandleReadyKeys();
 
+  // Batches of commands from one read share a tick chain for command timing.
+  void BeginBatch() {
+    in_batch_ = true;
+    last_tick_ = TickClock::Now();
+  }
+  void EndBatch() { in_batch_ = false; }
+
   // CLIENT PAUSE.
   int64_t pause_end_ms = 0;
   bool pause_all = false;  // false = WRITE
@@ -170,6 +178,8 @@ class Server {
   std::set<std::pair<int64_t, uint64_t>> block_deadlines_;  // (deadline, client id)
   uv_timer_t block_timer_;
   size_t blocked_count_ = 0;
+  bool in_batch_ = false;
+  uint64_t last_tick_ = 0;
   Connection* reprocessing_ = nullptr;  // client whose blocked command is being re-run
   bool reblocked_ = false;
   bool handling_ready_ = false;
