@@ -97,6 +97,8 @@ CommandTable::CommandTable() {
   RegisterSetCommands(*this);
   RegisterHashCommands(*this);
   RegisterZSetCommands(*this);
+  RegisterReplicationCommands(*this);
+  RegisterDumpCommands(*this);
 }
 
 CommandSpec* CommandTable::Add(const CommandRow& row) {

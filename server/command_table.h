@@ -131,5 +131,7 @@ void RegisterListCommands(CommandTable& t);
 void RegisterSetCommands(CommandTable& t);
 void RegisterHashCommands(CommandTable& t);
 void RegisterZSetCommands(CommandTable& t);
+void RegisterReplicationCommands(CommandTable& t);
+void RegisterDumpCommands(CommandTable& t);
 
 }  // namespace sable

@@ -18,9 +18,9 @@ struct WriteReq {
 };
 }  // namespace
 
-Connection::Connection(Server* server, uint64_t id)
-    : server_(server), id_(id), writer_(&out_) {
-  uv_tcp_init(server->loop(), &handle_);
+Connection::Connection(Server* server, uint64_t id, bool fake)
+    : server_(server), id_(id), writer_(&out_), fake_(fake) {
+  if (!fake) uv_tcp_init(server->loop(), &handle_);
   handle_.data = this;
   writer_.set_error_sink(&server->stats());
   created_ms = server->now_ms();
@@ -139,6 +139,10 @@ void Connection::ExecuteArgs(std::vector<std::string_view>& args) {
 
 void Connection::Flush() {
   if (closing_) return;
+  if (fake_) {  // loader/internal clients have no socket: replies are dropped
+    out_.clear();
+    return;
+  }
   if (writes_in_flight_ == 0 && !out_.empty()) {
     uv_buf_t b = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
     int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&handle_), &b, 1);
@@ -178,7 +182,9 @@ void Connection::OnWrite(uv_write_t* req, int status) {
     c->Close();
     return;
   }
-  if (!c->out_.empty() || c->close_after_reply_) c->Flush();
+  // Never write here directly: new output waits for the pre-sleep flush so that the AOF
+  // write barrier (appendfsync always) runs before any reply leaves.
+  if (!c->out_.empty() || c->close_after_reply_) c->server_->ScheduleFlush(c);
 }
 
 void Connection::Close() {

@@ -22,7 +22,8 @@ enum class ReplyMode { kOn, kOff, kSkipNext };
 
 class Connection {
  public:
-  Connection(Server* server, uint64_t id);
+  // `fake` connections (AOF loading) have no socket; their replies are discarded.
+  Connection(Server* server, uint64_t id, bool fake = false);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -100,6 +101,7 @@ class Connection {
   bool closing_ = false;
   bool close_after_reply_ = false;
   bool reading_ = false;
+  bool fake_ = false;
 };
 
 }  // namespace sable

@@ -40,6 +40,10 @@ bool EqualsNoCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+uint32_t all_flags_of(const CommandSpec& s) {
+  return s.flags | (s.parent ? s.parent->flags : 0);
+}
+
 bool IsMultiControl(const CommandSpec& s) {
   return s.name == "exec" || s.name == "discard" || s.name == "multi" || s.name == "watch" ||
          s.name == "quit" || s.name == "reset";
@@ -134,6 +138,8 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
   c.last_cmd = spec;
   uint64_t errors_before = stats_.total_error_replies;
   uint64_t dirty_before = stats_.dirty;
+  bool replaced_outer = prop_replaced_;
+  prop_replaced_ = false;
   // Within a batch of pipelined commands the end of one command is the start of the next:
   // one clock read per command instead of two.
   uint64_t start = in_batch_ ? last_tick_ : TickClock::Now();
@@ -148,6 +154,11 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
     FeedMonitors(c, args);
   spec->stats.usec += static_cast<uint64_t>(dur);
   if (stats_.total_error_replies != errors_before) ++spec->stats.failed;
+  if (!prop_replaced_ && stats_.dirty != dirty_before && (all_flags_of(*spec) & kCmdWrite)) {
+    prop_queue_.emplace_back(ctx.db, std::vector<std::string>(args.begin(), args.end()));
+  }
+  prop_replaced_ = replaced_outer;
+  if (exec_depth == 0 && !prop_queue_.empty()) FlushPropagation(false);
   if (stats_.dirty != dirty_before && !watched_keys_.empty() && spec->first_key > 0) {
     int last = spec->last_key < 0 ? static_cast<int>(args.size()) + spec->last_key
                                   : spec->last_key;

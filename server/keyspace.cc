@@ -26,11 +26,8 @@ KvEntry** Keyspace::FindLink(int db, std::string_view key, int64_t now_ms) {
   KvEntry** link = d.table.FindLink(key);
   if (link == nullptr) return nullptr;
   KvEntry* e = *link;
-  if (expired(e, now_ms)) {
-    d.table.Erase(key);
-    --d.volatile_keys;
-    ++stats.expired_keys;
-    KvEntry::Free(e);
+  if (!expiry_paused && expired(e, now_ms)) {
+    ExpireNow(db, e);
     return nullptr;
   }
   return link;
@@ -40,11 +37,8 @@ KvEntry* Keyspace::Find(int db, std::string_view key, int64_t now_ms) {
   Db& d = *dbs_[db];
   KvEntry* e = d.table.Find(key);
   if (e == nullptr) return nullptr;
-  if (expired(e, now_ms)) {
-    d.table.Erase(key);
-    --d.volatile_keys;
-    ++stats.expired_keys;
-    KvEntry::Free(e);
+  if (!expiry_paused && expired(e, now_ms)) {
+    ExpireNow(db, e);
     return nullptr;
   }
   return e;
@@ -59,6 +53,15 @@ KvEntry* Keyspace::FindRead(int db, std::string_view key, int64_t now_ms) {
     e->set_lru(lru_clock);
   }
   return e;
+}
+
+void Keyspace::ExpireNow(int db, KvEntry* e) {
+  Db& d = *dbs_[db];
+  if (on_expired) on_expired(on_expired_ctx, db, e->key());
+  d.table.Erase(e->key());
+  --d.volatile_keys;
+  ++stats.expired_keys;
+  KvEntry::Free(e);
 }
 
 void Keyspace::Insert(int db, KvEntry* e) {
@@ -147,7 +150,7 @@ size_t Keyspace::ActiveExpireCycle(int64_t now_ms, int64_t time_budget_us) {
   // Like Redis's adaptive cycle: visit volatile entries bucket by bucket with a SCAN cursor,
   // delete the expired ones, and keep going in a db while more than 10% of the sampled
   // volatile keys were expired (or the budget runs out).
-  if (!active_expire_enabled) return 0;
+  if (!active_expire_enabled || expiry_paused) return 0;
   int64_t start = MonoUs();
   size_t total = 0;
   std::vector<KvEntry*> doomed;
@@ -176,14 +179,8 @@ size_t Keyspace::ActiveExpireCycle(int64_t now_ms, int64_t time_budget_us) {
         ++buckets;
       } while (sampled < 20 && buckets < 400 && d.expire_cursor != 0);
       for (KvEntry* e : doomed) {
-        std::string_view k = e->key();
-        KvEntry* got = d.table.Erase(k);
-        if (got) {
-          --d.volatile_keys;
-          KvEntry::Free(got);
-          ++stats.expired_keys;
-          ++total;
-        }
+        ExpireNow(idx, e);
+        ++total;
       }
       if (MonoUs() - start > time_budget_us) {
         expire_db_cursor_ = idx;

@@ -76,11 +76,19 @@ class Keyspace {
     return e->has_expire() && e->expire_ms() <= now_ms;
   }
 
+  // Called for every key removed by expiry (lazy or active) before it is freed, so the
+  // deletion can be propagated (AOF, replicas) as Redis does.
+  void (*on_expired)(void* ctx, int db, std::string_view key) = nullptr;
+  void* on_expired_ctx = nullptr;
+  // While loading (AOF/RDB) or on a replica, keys are never expired here.
+  bool expiry_paused = false;
+
   KeyspaceStats stats;
   uint32_t lru_clock = 0;  // seconds, set by the server cron/loop
   bool active_expire_enabled = true;
 
  private:
+  void ExpireNow(int db, KvEntry* e);
   std::vector<Db*> dbs_;
   int expire_db_cursor_ = 0;
 };

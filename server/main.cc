@@ -88,14 +88,14 @@ int main(int argc, char** argv) {
   Log(LogLevel::kNotice, "Sable version=7.0.15, bits=64, pid={}, just started", getpid());
   Log(LogLevel::kNotice, "Sable 7.0.15 (Redis-compatible) standalone, port {}, PID: {}",
       config.port, getpid());
-  config.on_change = [&](const std::string& name) {
-    if (name == "loglevel")
-      for (int i = 0; i < 4; ++i)
-        if (config.loglevel == kLevels[i]) lg.SetLevel(static_cast<LogLevel>(i));
-  };
   TickClock::Calibrate();
   Server server(&config);
   server.executable = argv[0];
+  std::string load_err;
+  if (!server.LoadData(&load_err)) {
+    Log(LogLevel::kWarning, "Fatal error loading the DB: {}. Exiting.", load_err);
+    return 1;
+  }
   if (!server.Listen()) return 1;
   Log(LogLevel::kNotice, "Server initialized");
   int rc = server.Run();

@@ -5,7 +5,10 @@
 
 #include <cstddef>
 
+#include <string>
+
 #include "datastructs/kv_entry.h"
+#include "persistence/rdb.h"
 
 namespace sable {
 
@@ -14,6 +17,14 @@ struct ObjectOps {
   void* (*dup_fn)(const void* obj) = nullptr;
   const char* (*encoding)(const void* obj) = nullptr;  // OBJECT ENCODING name
   size_t (*memory)(const void* obj) = nullptr;         // MEMORY USAGE estimate
+  // RDB persistence (snapshots, AOF preamble, DUMP, full sync): the value's RDB type byte,
+  // and its payload (written after the key). nullptr = the type cannot be saved yet (the
+  // save fails loudly rather than writing an incomplete file).
+  uint8_t (*rdb_type)(const void* obj) = nullptr;
+  void (*rdb_save)(const void* obj, RdbEncoder& enc) = nullptr;
+  // Builds a value from a decoded RDB record of this type (any of the type's RDB encodings);
+  // nullptr with *err on corrupt input.
+  void* (*rdb_load)(const RdbRecord& rec, std::string* err) = nullptr;
 };
 
 // Registers the ops for a type (called by each family's Register*Commands).

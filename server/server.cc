@@ -13,8 +13,10 @@
 #include <jemalloc/jemalloc.h>
 #endif
 
+#include "server/aof.h"
 #include "server/connection.h"
 #include "server/log.h"
+#include "server/snapshot.h"
 
 namespace sable {
 
@@ -38,6 +40,59 @@ Server::Server(Config* config) : config_(config) {
   static const char kHex[] = "0123456789abcdef";
   for (int i = 0; i < 40; ++i) run_id_ += kHex[rd() % 16];
   keyspace_->lru_clock = static_cast<uint32_t>(now_ms_ / 1000);
+  keyspace_->on_expired = OnKeyExpired;
+  keyspace_->on_expired_ctx = this;
+  aof_ = std::make_unique<Aof>(this);
+  lastsave_s = start_time_s_;
+  config_->on_change = [this](const std::string& name) { OnConfigChange(name); };
+}
+
+void Server::OnConfigChange(const std::string& name) {
+  if (name == "loglevel") {
+    static const char* kLevels[] = {"debug", "verbose", "notice", "warning"};
+    for (int i = 0; i < 4; ++i)
+      if (config_->loglevel == kLevels[i]) Logger::Get().SetLevel(static_cast<LogLevel>(i));
+  } else if (name == "appendonly") {
+    std::string err;
+    if (config_->GetValue("appendonly") == "yes") {
+      if (!aof_->Enable(&err)) Log(LogLevel::kWarning, "Could not enable the AOF: {}", err);
+    } else {
+      aof_->Disable();
+    }
+  } else if (name == "hz") {
+    uv_timer_set_repeat(&cron_timer_, 1000 / config_->hz);
+  }
+}
+
+bool Server::LoadData(std::string* err) {
+  if (config_->GetValue("appendonly") == "yes") return aof_->Start(true, err);
+  std::string path = config_->dir + "/" + config_->GetValue("dbfilename");
+  bool found = false;
+  RdbLoadStats st;
+  auto t0 = std::chrono::steady_clock::now();
+  if (!LoadRdbFile(*this, path, &found, &st, err)) return false;
+  if (found) {
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    Log(LogLevel::kNotice, "DB loaded from disk: {:.3f} seconds", secs);
+    Log(LogLevel::kNotice, "Done loading RDB, keys loaded: {}, keys expired: {}.",
+        st.keys_loaded, st.keys_expired);
+  }
+  return true;
+}
+
+bool Server::SaveSnapshot(std::string* err) {
+  std::string path = config_->dir + "/" + config_->GetValue("dbfilename");
+  if (!SaveRdbFile(*this, path, err)) {
+    last_bgsave_ok = false;
+    Log(LogLevel::kWarning, "Error saving DB on disk: {}", *err);
+    return false;
+  }
+  Log(LogLevel::kNotice, "DB saved on disk");
+  last_bgsave_ok = true;
+  lastsave_s = now_ms_ / 1000;
+  stats_.dirty = 0;
+  ++rdb_saves;
+  return true;
 }
 
 Server::~Server() = default;
@@ -182,10 +237,14 @@ void Server::RemoveClient(Connection* c) {
   if (c->monitor) std::erase(monitors_, c);
   UnwatchAll(*c);
   RemoveBlocked(*c);
+  std::erase(replicas_, c);
   if (reprocessing_ == c) reprocessing_ = nullptr;
 }
 
 void Server::FlushPending() {
+  // The write barrier: changes reach the AOF (and, with appendfsync always, the disk) before
+  // any reply to them is sent.
+  if (!aof_buf_.empty()) aof_->Flush();
   if (pending_flush_.empty()) return;
   ++flush_generation_;
   std::vector<Connection*> batch;
@@ -215,7 +274,10 @@ void Server::Cron() {
         idle.push_back(c);
     for (Connection* c : idle) c->Close();
   }
-  if (shutdown_asap) RequestShutdown(true);
+  if (shutdown_asap) {
+    std::string err;
+    Shutdown(ShutdownMode::kDefault, false, &err);
+  }
 }
 
 bool Server::IsPaused(const CommandSpec& spec) const {
@@ -252,18 +314,45 @@ void Server::OnSignal(uv_signal_t* h, int signum) {
   auto* s = static_cast<Server*>(h->data);
   Log(LogLevel::kWarning, "Received {} scheduling shutdown...",
       signum == SIGINT ? "SIGINT" : "SIGTERM");
-  s->RequestShutdown(true);
+  std::string how = s->config_->GetValue(signum == SIGINT ? "shutdown-on-sigint"
+                                                           : "shutdown-on-sigterm");
+  ShutdownMode mode = ShutdownMode::kDefault;
+  if (how.find("nosave") != std::string::npos) {
+    mode = ShutdownMode::kNoSave;
+  } else if (how.find("save") != std::string::npos) {
+    mode = ShutdownMode::kSave;
+  }
+  bool force = how.find("force") != std::string::npos;
+  std::string err;
+  if (!s->Shutdown(mode, force, &err))
+    Log(LogLevel::kWarning, "SIGTERM received but errors trying to shut down the server, check "
+        "the logs for more information");
 }
 
-void Server::RequestShutdown(bool from_signal) {
-  if (shutting_down_) return;
-  shutting_down_ = true;
+bool Server::Shutdown(ShutdownMode mode, bool force, std::string* err) {
+  if (shutting_down_) return true;
   Log(LogLevel::kWarning, "User requested shutdown...");
+  bool save = mode == ShutdownMode::kSave ||
+              (mode == ShutdownMode::kDefault && !config_->save.empty());
+  if (save) {
+    Log(LogLevel::kNotice, "Saving the final RDB snapshot before exiting.");
+    if (!SaveSnapshot(err) && !force) {
+      Log(LogLevel::kWarning, "Error trying to save the DB, can't exit.");
+      return false;
+    }
+  }
+  shutting_down_ = true;
+  aof_->Flush();
+  if (aof_->enabled()) {
+    Log(LogLevel::kNotice, "Calling fsync() on the AOF file.");
+    aof_->Disable();
+  }
   if (!config_->pidfile.empty()) unlink(config_->pidfile.c_str());
   Log(LogLevel::kWarning, "Redis is now ready to exit, bye bye...");
   // Flush what is already queued, then stop the loop.
   FlushPending();
   uv_stop(loop_);
+  return true;
 }
 
 int Server::Run() {

@@ -24,6 +24,7 @@
 namespace sable {
 
 class Connection;
+class Aof;
 
 struct SlowlogEntry {
   uint64_t id;
@@ -64,7 +65,10 @@ class Server {
   // Binds listeners; returns false (error logged) if it cannot.
   bool Listen();
   int Run();  // runs the loop until shutdown; returns exit code
-  void RequestShutdown(bool from_signal);
+  enum class ShutdownMode { kDefault, kSave, kNoSave };
+  // Saves if asked (or if save points exist, by default), flushes the AOF and stops the loop.
+  // False (with *err) if the final save failed and `force` is not set: the server keeps going.
+  bool Shutdown(ShutdownMode mode, bool force, std::string* err);
 
   // Dispatch one parsed command for `c` (the single request pipeline).
   void Execute(Connection& c, ArgList args);
@@ -105,6 +109,29 @@ class Server {
   uint64_t next_slowlog_id = 0;
   std::map<std::string, LatencyEvent>& latency_events() { return latency_; }
   void LatencyAddSample(const std::string& event, int64_t ms);
+
+  // Propagation (server/propagator.cc): a write that changed data is fed verbatim to the AOF
+  // and replicas unless its handler described its effect with PropagateAs (one call per
+  // command to feed, e.g. SET ... PXAT for SET ... EX).
+  void PropagateAs(int db, std::vector<std::string> args);
+  void FeedChange(int db, ArgList args);
+  void FlushPropagation(bool wrap_in_multi);
+  void AddReplica(Connection* c) { replicas_.push_back(c); repl_db_ = -1; }
+  std::string& aof_buffer() { return aof_buf_; }
+  void ResetAofFeed(bool on) {
+    aof_on_ = on;
+    aof_db_ = -1;
+  }
+  Aof* aof() { return aof_.get(); }
+  // Loads persisted data before listening: the AOF when appendonly is on, else dump.rdb.
+  bool LoadData(std::string* err);
+  // SAVE / BGSAVE / SHUTDOWN SAVE. Updates lastsave and the dirty counter on success.
+  bool SaveSnapshot(std::string* err);
+  int64_t lastsave_s = 0;
+  bool last_bgsave_ok = true;
+  int64_t rdb_saves = 0;
+  void OnConfigChange(const std::string& name);
+  int exec_depth = 0;  // >0 while EXEC replays its queue
 
   // Blocking commands (see blocking.h). A handler with nothing to serve calls BlockClient and
   // returns without replying; in MULTI it must reply with its timeout value instead.
@@ -161,6 +188,7 @@ class Server {
   uv_loop_t* loop_;
   HashSeed seed_;
   std::unique_ptr<Keyspace> keyspace_;
+  std::unique_ptr<Aof> aof_;
   CommandTable commands_;
   ServerStats stats_;
   std::vector<uv_tcp_t*> listeners_;
@@ -178,6 +206,14 @@ class Server {
   std::set<std::pair<int64_t, uint64_t>> block_deadlines_;  // (deadline, client id)
   uv_timer_t block_timer_;
   size_t blocked_count_ = 0;
+  static void OnKeyExpired(void* self, int db, std::string_view key);
+  std::vector<std::pair<int, std::vector<std::string>>> prop_queue_;
+  bool prop_replaced_ = false;
+  bool aof_on_ = false;
+  std::string aof_buf_;
+  int aof_db_ = -1;
+  std::vector<Connection*> replicas_;
+  int repl_db_ = -1;
   bool in_batch_ = false;
   uint64_t last_tick_ = 0;
   Connection* reprocessing_ = nullptr;  // client whose blocked command is being re-run

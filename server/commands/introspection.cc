@@ -8,7 +8,9 @@
 
 #include "datastructs/glob.h"
 #include "server/commands/util.h"
+#include "server/aof.h"
 #include "server/log.h"
+#include "server/snapshot.h"
 
 namespace sable {
 
@@ -328,6 +330,48 @@ void Debug(CommandContext& ctx) {
     ctx.reply.Simple(fmt::format(
         "Value at:{} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
         static_cast<const void*>(e), enc, e->StringLength(), e->lru(), e->IdleSeconds(now)));
+  } else if (EqNoCase(sub, "loadaof") && argc == 2) {
+    if (!ctx.server.aof()->enabled()) {
+      ctx.reply.Error("ERR The AOF is not enabled");
+      return;
+    }
+    std::string err;
+    if (!ctx.server.aof()->Reload(&err)) {
+      Log(LogLevel::kWarning, "DEBUG LOADAOF failed: {}", err);
+      ctx.reply.Error("ERR Error loading the AOF: " + err);
+      return;
+    }
+    Log(LogLevel::kNotice, "Append Only File loaded by DEBUG LOADAOF");
+    ctx.reply.Ok();
+  } else if (EqNoCase(sub, "reload")) {
+    bool save = true, flush = true;
+    for (size_t i = 2; i < argc; ++i) {
+      if (EqNoCase(ctx.args[i], "NOSAVE")) {
+        save = false;
+      } else if (EqNoCase(ctx.args[i], "NOFLUSH")) {
+        flush = false;
+      } else if (EqNoCase(ctx.args[i], "MERGE")) {
+        flush = false;
+      } else {
+        ctx.reply.Error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+        return;
+      }
+    }
+    std::string err;
+    if (save && !ctx.server.SaveSnapshot(&err)) {
+      ctx.reply.Error("ERR Error trying to save the DB: " + err);
+      return;
+    }
+    if (flush) Ks(ctx).FlushAll();
+    bool found = false;
+    RdbLoadStats st;
+    std::string path = ctx.server.config().dir + "/" + ctx.server.config().GetValue("dbfilename");
+    if (!LoadRdbFile(ctx.server, path, &found, &st, &err) || !found) {
+      ctx.reply.Error("ERR Error trying to load the RDB dump" + (err.empty() ? "" : ": " + err));
+      return;
+    }
+    Log(LogLevel::kNotice, "DB reloaded by DEBUG RELOAD");
+    ctx.reply.Ok();
   } else if (EqNoCase(sub, "jmap") || EqNoCase(sub, "quicklist-packed-threshold") ||
              EqNoCase(sub, "stringmatch-len") || EqNoCase(sub, "change-repl-id")) {
     ctx.reply.Ok();

@@ -210,8 +210,11 @@ void ExpireGeneric(CommandContext& ctx, bool relative, bool seconds) {
   }
   if (when <= ctx.now_ms) {
     ks.Delete(ctx.db, ctx.args[1]);
+    PropagateAs(ctx, {"DEL", ctx.args[1]});
   } else {
     ks.SetExpire(ctx.db, link, when);
+    std::string w = std::to_string(when);
+    PropagateAs(ctx, {"PEXPIREAT", ctx.args[1], w});
   }
   Dirty(ctx);
   ctx.reply.Integer(1);

@@ -575,7 +575,10 @@ void LPos(CommandContext& ctx) {
         if (count == -1) break;
         ++arraylen;
         ctx.reply.Integer(matchindex);
-        if (count && arraylen >= count) break;
+        // matches - rank + 1 with Redis's wrap-around: RANK INT64_MIN never reaches COUNT.
+        auto got = static_cast<int64_t>(static_cast<uint64_t>(matches) -
+                                        static_cast<uint64_t>(rank) + 1);
+        if (count && got >= count) break;
       }
     }
     ++index;
@@ -639,8 +642,10 @@ void BlockingMoveGeneric(CommandContext& ctx, End from, End to, int64_t deadline
     ctx.reply.Null();
     return;
   }
+  // Redis 7.0 answers a timed-out BLMOVE with a null *array* (*-1), like every list block;
+  // only the MULTI case above is a null bulk.
   std::vector<std::string_view> keys{ctx.args[1]};
-  ctx.server.BlockClient(ctx.conn, ctx.db, keys, ObjType::kList, deadline, false, ctx.spec,
+  ctx.server.BlockClient(ctx.conn, ctx.db, keys, ObjType::kList, deadline, true, ctx.spec,
                          ctx.args);
 }
 

@@ -13,6 +13,7 @@
 #endif
 
 #include "datastructs/glob.h"
+#include "server/aof.h"
 #include "server/commands/util.h"
 #include "server/objects.h"
 #include "server/log.h"
@@ -96,14 +97,15 @@ std::string InfoPersistence(Server& s) {
       "current_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\n"
       "current_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n"
       "rdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\n"
-      "rdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\n"
-      "rdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\nrdb_last_cow_size:0\r\n"
-      "rdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\naof_enabled:0\r\n"
+      "rdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:-1\r\n"
+      "rdb_current_bgsave_time_sec:-1\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\n"
+      "rdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\naof_enabled:{}\r\n"
       "aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\n"
-      "aof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\n"
-      "aof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\n"
+      "aof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:{}\r\n"
+      "aof_rewrites_consecutive_failures:0\r\naof_last_write_status:{}\r\n"
       "aof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
-      s.stats().dirty, s.start_time_s());
+      s.stats().dirty, s.lastsave_s, s.last_bgsave_ok ? "ok" : "err", s.rdb_saves,
+      s.aof()->enabled() ? 1 : 0, s.aof()->rewrites(), s.aof()->last_write_ok() ? "ok" : "err");
 }
 
 std::string InfoStats(Server& s) {
@@ -336,7 +338,40 @@ void Time(CommandContext& ctx) {
   ctx.reply.BulkInt(us % 1000000);
 }
 
-void LastSave(CommandContext& ctx) { ctx.reply.Integer(ctx.server.start_time_s()); }
+void LastSave(CommandContext& ctx) { ctx.reply.Integer(ctx.server.lastsave_s); }
+
+void Save(CommandContext& ctx) {
+  std::string err;
+  if (!ctx.server.SaveSnapshot(&err)) {
+    ctx.reply.Error("ERR " + err);
+    return;
+  }
+  ctx.reply.Ok();
+}
+
+// Snapshots are taken synchronously for now (a forked background save is the persistence
+// issue's work); the reply keeps Redis's wording so clients behave the same.
+void BgSave(CommandContext& ctx) {
+  if (ctx.args.size() > 2 || (ctx.args.size() == 2 && !EqNoCase(ctx.args[1], "SCHEDULE"))) {
+    ctx.reply.Error(err::kSyntax);
+    return;
+  }
+  std::string err;
+  if (!ctx.server.SaveSnapshot(&err)) {
+    ctx.reply.Error("ERR " + err);
+    return;
+  }
+  ctx.reply.Simple("Background saving started");
+}
+
+void BgRewriteAof(CommandContext& ctx) {
+  std::string err;
+  if (!ctx.server.aof()->Rewrite(&err)) {
+    ctx.reply.Error("ERR Background append only file rewriting failed: " + err);
+    return;
+  }
+  ctx.reply.Simple("Background append only file rewriting started");
+}
 
 void Monitor(CommandContext& ctx) {
   if (ctx.conn.monitor) return;
@@ -568,12 +603,13 @@ void MemoryHelp(CommandContext& ctx) {
 }
 
 void Shutdown(CommandContext& ctx) {
-  bool nosave = false, save = false;
+  bool nosave = false, save = false, force = false;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
     std::string_view a = ctx.args[i];
     if (EqNoCase(a, "NOSAVE")) nosave = true;
     else if (EqNoCase(a, "SAVE")) save = true;
-    else if (EqNoCase(a, "NOW") || EqNoCase(a, "FORCE")) {
+    else if (EqNoCase(a, "FORCE")) force = true;
+    else if (EqNoCase(a, "NOW")) {
     } else if (EqNoCase(a, "ABORT")) {
       ctx.reply.Error("ERR No shutdown in progress.");
       return;
@@ -586,14 +622,12 @@ void Shutdown(CommandContext& ctx) {
     ctx.reply.Error(err::kSyntax);
     return;
   }
-  if (save) {
-    // Snapshots arrive with the persistence layer; refusing keeps the data rather than
-    // pretending it was saved.
-    Log(LogLevel::kWarning, "SHUTDOWN SAVE requested but snapshots are not supported yet");
+  std::string err;
+  auto mode = save ? Server::ShutdownMode::kSave
+                   : nosave ? Server::ShutdownMode::kNoSave : Server::ShutdownMode::kDefault;
+  if (!ctx.server.Shutdown(mode, force, &err)) {
     ctx.reply.Error("ERR Errors trying to SHUTDOWN. Check logs.");
-    return;
   }
-  ctx.server.RequestShutdown(false);
 }
 
 }  // namespace
@@ -615,6 +649,12 @@ void RegisterServerCommands(CommandTable& t) {
   t.Add({"lastsave", 1, "loading stale fast", 0, 0, 0, "@admin @fast @dangerous", LastSave, g,
          "Time of the last successful save"});
   t.Add({"monitor", 1, adm, 0, 0, 0, acl_adm, Monitor, g, "Stream every command received"});
+  t.Add({"save", 1, "admin noscript no_async_loading no_multi", 0, 0, 0, acl_adm, Save, g,
+         "Synchronously save the dataset to disk"});
+  t.Add({"bgsave", -1, "admin noscript no_async_loading", 0, 0, 0, acl_adm, BgSave, g,
+         "Save the dataset to disk", "1.0.0"});
+  t.Add({"bgrewriteaof", 1, "admin noscript no_async_loading", 0, 0, 0, acl_adm, BgRewriteAof,
+         g, "Rewrite the append-only file", "1.0.0"});
   CommandSpec* s = t.Add({"slowlog", -2, "", 0, 0, 0, "@slow", nullptr, g,
                           "A container for slow log commands", "2.2.12"});
   t.AddSub(s, {"help", 2, "loading stale", 0, 0, 0, "@slow", SlowlogHelp, g});

@@ -230,6 +230,11 @@ void SetGeneric(CommandContext& ctx, uint32_t flags, std::string_view expire_arg
   if ((flags & kSetKeepTtl) && found) expire_ms = (*link)->expire_ms();
   StoreString(ctx, link, key, val, expire_ms);
   Dirty(ctx);
+  // Relative TTLs reach the AOF and replicas as an absolute time.
+  if (flags & kAnyExpire) {
+    std::string when = std::to_string(expire_ms);
+    PropagateAs(ctx, {"SET", key, val, "PXAT", when});
+  }
   if (!(flags & kSetGet)) {
     if (ok_abort_int) {
       ctx.reply.Integer(1);
@@ -314,6 +319,7 @@ void GetSetCmd(CommandContext& ctx) {
   }
   StoreString(ctx, link, ctx.args[1], ctx.args[2], -1);  // like SET: the TTL is dropped
   Dirty(ctx);
+  PropagateAs(ctx, {"SET", ctx.args[1], ctx.args[2]});
 }
 
 void GetDelCmd(CommandContext& ctx) {
@@ -326,6 +332,7 @@ void GetDelCmd(CommandContext& ctx) {
   ReplyStringValue(ctx, e);
   Ks(ctx).Delete(ctx.db, ctx.args[1]);
   Dirty(ctx);
+  PropagateAs(ctx, {"DEL", ctx.args[1]});
 }
 
 void GetExCmd(CommandContext& ctx) {
@@ -345,12 +352,16 @@ void GetExCmd(CommandContext& ctx) {
   if ((flags & (kSetExAt | kSetPxAt)) && when <= ctx.now_ms) {
     ks.Delete(ctx.db, ctx.args[1]);  // an absolute time in the past deletes the key
     Dirty(ctx);
+    PropagateAs(ctx, {"DEL", ctx.args[1]});
   } else if (flags & kAnyExpire) {
     ks.SetExpire(ctx.db, link, when);
     Dirty(ctx);
+    std::string w = std::to_string(when);
+    PropagateAs(ctx, {"PEXPIREAT", ctx.args[1], w});
   } else if ((flags & kSetPersist) && (*link)->has_expire()) {
     ks.SetExpire(ctx.db, link, -1);
     Dirty(ctx);
+    PropagateAs(ctx, {"PERSIST", ctx.args[1]});
   }
 }
 
@@ -586,6 +597,8 @@ void IncrByFloatCmd(CommandContext& ctx) {
     StoreString(ctx, link, key, text, e->expire_ms(), true);  // keeps the TTL
   }
   Dirty(ctx);
+  // Replicas and the AOF get the exact result, not a float operation to redo.
+  PropagateAs(ctx, {"SET", key, text, "KEEPTTL"});
   ctx.reply.Bulk(text);
 }
 

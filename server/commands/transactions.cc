@@ -43,10 +43,14 @@ void Exec(CommandContext& ctx) {
   c.in_multi = false;
   ctx.server.UnwatchAll(c);
   ctx.reply.Array(queue.size());
+  ++ctx.server.exec_depth;
   for (auto& [spec, args] : queue) {
     std::vector<std::string_view> views(args.begin(), args.end());
     ctx.server.Call(c, *spec, ArgList(views.data(), views.size()));
   }
+  --ctx.server.exec_depth;
+  // The transaction's effects reach the AOF and replicas as one MULTI/EXEC block.
+  if (ctx.server.exec_depth == 0) ctx.server.FlushPropagation(true);
 }
 
 void Discard(CommandContext& ctx) {

@@ -1,0 +1,84 @@
+// The one feed of changes (DESIGN: "Propagator"): each write becomes the commands that
+// reproduce its effect, appended to the AOF buffer and to every replica stream, with SELECT
+// inserted when the database changes. MULTI/EXEC blocks stay whole.
+#include <fmt/format.h>
+
+#include "server/connection.h"
+#include "server/server.h"
+
+namespace sable {
+
+namespace {
+
+void AppendMultibulk(std::string* out, ArgList args) {
+  out->append(fmt::format("*{}\r\n", args.size()));
+  for (auto a : args) {
+    out->append(fmt::format("${}\r\n", a.size()));
+    out->append(a);
+    out->append("\r\n");
+  }
+}
+
+}  // namespace
+
+void Server::FeedChange(int db, ArgList args) {
+  if (!aof_on_ && replicas_.empty()) return;
+  if (aof_on_) {
+    if (db != aof_db_ && db >= 0) {
+      std::string d = std::to_string(db);
+      std::string_view sel[] = {"SELECT", d};
+      AppendMultibulk(&aof_buf_, ArgList(sel, 2));
+      aof_db_ = db;
+    }
+    AppendMultibulk(&aof_buf_, args);
+  }
+  if (!replicas_.empty()) {
+    std::string chunk;
+    if (db != repl_db_ && db >= 0) {
+      std::string d = std::to_string(db);
+      std::string_view sel[] = {"SELECT", d};
+      AppendMultibulk(&chunk, ArgList(sel, 2));
+      repl_db_ = db;
+    }
+    AppendMultibulk(&chunk, args);
+    for (Connection* r : replicas_) {
+      r->writer().Raw(chunk);
+      ScheduleFlush(r);
+    }
+  }
+}
+
+void Server::PropagateAs(int db, std::vector<std::string> args) {
+  prop_replaced_ = true;
+  prop_queue_.emplace_back(db, std::move(args));
+}
+
+void Server::FlushPropagation(bool wrap_in_multi) {
+  if (prop_queue_.empty()) return;
+  std::vector<std::pair<int, std::vector<std::string>>> q;
+  q.swap(prop_queue_);
+  std::erase_if(q, [](const auto& e) { return e.first == -2; });
+  if (q.empty()) return;
+  if (wrap_in_multi) {
+    std::string_view m[] = {"MULTI"};
+    FeedChange(q.front().first, ArgList(m, 1));
+  }
+  for (auto& [db, args] : q) {
+    if (db == -2) continue;  // PropagateNothing marker
+    std::vector<std::string_view> v(args.begin(), args.end());
+    FeedChange(db, ArgList(v.data(), v.size()));
+  }
+  if (wrap_in_multi) {
+    std::string_view e[] = {"EXEC"};
+    FeedChange(-1, ArgList(e, 1));
+  }
+}
+
+void Server::OnKeyExpired(void* self, int db, std::string_view key) {
+  auto* s = static_cast<Server*>(self);
+  if (!s->aof_on_ && s->replicas_.empty()) return;
+  std::string_view args[] = {"DEL", key};
+  s->FeedChange(db, ArgList(args, 2));
+}
+
+}  // namespace sable

@@ -1,0 +1,54 @@
+// Primary side of replication. For now: SYNC/PSYNC answer with a full synchronisation (an RDB
+// image of the dataset, then the live command stream from the Propagator); REPLCONF is
+// accepted. Partial resync and the backlog arrive with the replication issue.
+#include <fmt/format.h>
+
+#include "server/commands/util.h"
+#include "server/log.h"
+#include "server/snapshot.h"
+
+namespace sable {
+
+namespace {
+
+void FullSync(CommandContext& ctx, bool psync) {
+  std::string image, err;
+  if (!WriteRdbImage(ctx.server, &image, &err)) {
+    ctx.reply.Error("ERR full sync failed: " + err);
+    return;
+  }
+  ReplyWriter& w = ctx.reply;
+  if (psync) w.Raw(fmt::format("+FULLRESYNC {} 0\r\n", ctx.server.run_id()));
+  w.Raw(fmt::format("${}\r\n", image.size()));
+  w.Raw(image);
+  ctx.server.AddReplica(&ctx.conn);
+  Log(LogLevel::kNotice, "Replica {} asks for synchronization; full sync sent ({} bytes)",
+      ctx.conn.peer, image.size());
+}
+
+void Sync(CommandContext& ctx) { FullSync(ctx, false); }
+void PSync(CommandContext& ctx) { FullSync(ctx, true); }
+void ReplConf(CommandContext& ctx) {
+  if (ctx.args.size() % 2 == 0) {
+    ctx.reply.Error(err::kSyntax);
+    return;
+  }
+  if (ctx.args.size() >= 2 && EqNoCase(ctx.args[1], "ACK")) return;  // acks get no reply
+  ctx.reply.Ok();
+}
+
+}  // namespace
+
+void RegisterReplicationCommands(CommandTable& t) {
+  const char* g = "server";
+  const char* f = "admin noscript no_async_loading no_multi";
+  t.Add({"sync", 1, f, 0, 0, 0, "@admin @slow @dangerous", Sync, g,
+         "Internal command used for replication", "1.0.0"});
+  t.Add({"psync", -3, f, 0, 0, 0, "@admin @slow @dangerous", PSync, g,
+         "Internal command used for replication", "2.8.0"});
+  t.Add({"replconf", -1, "admin noscript loading stale allow_busy", 0, 0, 0,
+         "@admin @slow @dangerous", ReplConf, g, "Internal command used for replication",
+         "3.0.0"});
+}
+
+}  // namespace sable
