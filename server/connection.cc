@@ -130,6 +130,7 @@ void Connection::ProcessInput() {
     if (args_.empty()) continue;
     ExecuteArgs(args_);
   }
+  if (!parser_.InProgress()) cmd_start_ = in_pos_;
   if (!out_.empty()) server_->ScheduleFlush(this);
 }
 

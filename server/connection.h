@@ -43,7 +43,8 @@ class Connection {
   bool closing() const { return closing_; }
   bool has_pending_output() const { return !out_.empty() || writes_in_flight_ > 0; }
   size_t output_bytes() const { return out_.size() + inflight_bytes_; }
-  size_t query_buffer_size() const { return in_len_ - in_pos_; }
+  // Like Redis, the command being executed still counts as part of the query buffer.
+  size_t query_buffer_size() const { return in_len_ - cmd_start_; }
   size_t query_buffer_free() const { return in_cap_ - in_len_; }
 
   // Session state (read/written by commands).

@@ -43,6 +43,20 @@ const char* EncodingName(const KvEntry* e) {
   return "unknown";
 }
 
+Digest ValueDigest(const KvEntry* e) {
+  Digest d;
+  if (e->type() == ObjType::kString) {
+    char tmp[24];
+    d.Mix(e->StringView(tmp));
+    return d;
+  }
+  const ObjectOps& ops = g_ops[static_cast<int>(e->type())];
+  std::string tag(1, static_cast<char>('0' + static_cast<int>(e->type())));
+  d.Mix(tag);
+  if (ops.digest) ops.digest(e->ptr(), &d);
+  return d;
+}
+
 size_t EntryMemory(const KvEntry* e) {
   size_t n = e->MemoryUsage();
   if (e->enc() == Enc::kPtr) {

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "datastructs/digest.h"
 #include "datastructs/kv_entry.h"
 #include "persistence/rdb.h"
 
@@ -25,7 +26,13 @@ struct ObjectOps {
   // Builds a value from a decoded RDB record of this type (any of the type's RDB encodings);
   // nullptr with *err on corrupt input.
   void* (*rdb_load)(const RdbRecord& rec, std::string* err) = nullptr;
+  // DEBUG DIGEST-VALUE: content digest independent of the encoding (Digest::Mix for ordered
+  // elements, Digest::Add for unordered ones).
+  void (*digest)(const void* obj, Digest* out) = nullptr;
 };
+
+// Digest of one value (strings handled here, collections through their ObjectOps row).
+Digest ValueDigest(const KvEntry* e);
 
 // Registers the ops for a type (called by each family's Register*Commands).
 void RegisterObjectOps(ObjType type, const ObjectOps& ops);

@@ -10,6 +10,7 @@
 #include "server/commands/util.h"
 #include "server/aof.h"
 #include "server/log.h"
+#include "server/objects.h"
 #include "server/snapshot.h"
 
 namespace sable {
@@ -325,7 +326,7 @@ void Debug(CommandContext& ctx) {
       ctx.reply.Error(err::kNoKey);
       return;
     }
-    const char* enc = e->enc() == Enc::kInt ? "int" : e->enc() == Enc::kEmbStr ? "embstr" : "raw";
+    const char* enc = EncodingName(e);
     uint32_t now = Ks(ctx).lru_clock;
     ctx.reply.Simple(fmt::format(
         "Value at:{} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
@@ -372,6 +373,28 @@ void Debug(CommandContext& ctx) {
     }
     Log(LogLevel::kNotice, "DB reloaded by DEBUG RELOAD");
     ctx.reply.Ok();
+  } else if (EqNoCase(sub, "digest") && argc == 2) {
+    Digest all;
+    Keyspace& ks = Ks(ctx);
+    for (int db = 0; db < ks.size(); ++db) {
+      ks.db(db).table.ForEach([&](KvEntry* e) {
+        if (e->has_expire() && e->expire_ms() <= ctx.now_ms) return;
+        Digest k;
+        k.Mix(std::to_string(db));
+        k.Mix(e->key());
+        Digest v = ValueDigest(e);
+        k.Mix(std::string_view(reinterpret_cast<const char*>(v.bytes), 20));
+        if (e->has_expire()) k.Mix("!!expire!!" + std::to_string(e->expire_ms()));
+        all.Add(k);
+      });
+    }
+    ctx.reply.Simple(all.Hex());
+  } else if (EqNoCase(sub, "digest-value")) {
+    ctx.reply.Array(argc - 2);
+    for (size_t i = 2; i < argc; ++i) {
+      KvEntry* e = Ks(ctx).Find(ctx.db, ctx.args[i], ctx.now_ms);
+      ctx.reply.Simple(e ? ValueDigest(e).Hex() : Digest().Hex());
+    }
   } else if (EqNoCase(sub, "jmap") || EqNoCase(sub, "quicklist-packed-threshold") ||
              EqNoCase(sub, "stringmatch-len") || EqNoCase(sub, "change-repl-id")) {
     ctx.reply.Ok();
