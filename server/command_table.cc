@@ -48,6 +48,7 @@ std::unique_ptr<CommandSpec> MakeSpec(const CommandRow& row) {
   spec->group = row.group ? row.group : "generic";
   spec->summary = row.summary ? row.summary : "";
   spec->since = row.since ? row.since : "1.0.0";
+  spec->complexity = row.complexity ? row.complexity : "";
   return spec;
 }
 
@@ -99,6 +100,7 @@ CommandTable::CommandTable() {
   RegisterZSetCommands(*this);
   RegisterReplicationCommands(*this);
   RegisterDumpCommands(*this);
+  RegisterBitmapCommands(*this);
 }
 
 CommandSpec* CommandTable::Add(const CommandRow& row) {

@@ -75,6 +75,7 @@ struct CommandSpec {
   std::string group;        // COMMAND DOCS group ("string", "generic", ...)
   std::string summary;
   std::string since;
+  std::string complexity;
   std::vector<std::unique_ptr<CommandSpec>> subcommands;
   CommandSpec* parent = nullptr;
   mutable CommandStats stats;
@@ -94,6 +95,7 @@ struct CommandRow {
   const char* group = "generic";
   const char* summary = "";
   const char* since = "1.0.0";
+  const char* complexity = nullptr;  // COMMAND DOCS "complexity", when stated
 };
 
 class CommandTable {
@@ -133,5 +135,6 @@ void RegisterHashCommands(CommandTable& t);
 void RegisterZSetCommands(CommandTable& t);
 void RegisterReplicationCommands(CommandTable& t);
 void RegisterDumpCommands(CommandTable& t);
+void RegisterBitmapCommands(CommandTable& t);
 
 }  // namespace sable

@@ -95,8 +95,40 @@ void CommandInfo(CommandContext& ctx) {
   }
 }
 
+// Arguments are described from the metadata: key positions become "key" arguments, the rest
+// generic strings; a negative arity makes the last one repeatable.
+void ReplyArguments(ReplyWriter& w, const CommandSpec& c) {
+  int fixed = c.arity > 0 ? c.arity - 1 : -c.arity - 1;
+  if (c.parent) --fixed;
+  if (fixed < 0) fixed = 0;
+  int first = c.first_key - (c.parent ? 1 : 0);
+  w.Array(static_cast<size_t>(fixed));
+  for (int i = 1; i <= fixed; ++i) {
+    bool is_key = c.first_key > 0 && i >= first &&
+                  (c.last_key < 0 || i <= c.last_key - (c.parent ? 1 : 0));
+    bool multiple = c.arity < 0 && i == fixed;
+    w.Map(multiple ? 4 : 3);
+    w.Bulk("name");
+    w.Bulk(is_key ? "key" : "arg");
+    w.Bulk("type");
+    w.Bulk(is_key ? "key" : "string");
+    if (is_key) {
+      w.Bulk("key_spec_index");
+      w.Integer(0);
+    } else {
+      w.Bulk("display_text");
+      w.Bulk("arg");
+    }
+    if (multiple) {
+      w.Bulk("flags");
+      w.Set(1);
+      w.Simple("multiple");
+    }
+  }
+}
+
 void ReplyDocs(ReplyWriter& w, const CommandSpec& c) {
-  size_t n = 3 + (c.subcommands.empty() ? 0 : 1);
+  size_t n = 4 + (c.subcommands.empty() ? 0 : 1) + (c.complexity.empty() ? 0 : 1);
   w.Map(n);
   w.Bulk("summary");
   w.Bulk(c.summary.empty() ? c.FullName() : c.summary);
@@ -104,6 +136,12 @@ void ReplyDocs(ReplyWriter& w, const CommandSpec& c) {
   w.Bulk(c.since);
   w.Bulk("group");
   w.Bulk(c.group);
+  if (!c.complexity.empty()) {
+    w.Bulk("complexity");
+    w.Bulk(c.complexity);
+  }
+  w.Bulk("arguments");
+  ReplyArguments(w, c);
   if (!c.subcommands.empty()) {
     w.Bulk("subcommands");
     w.Map(c.subcommands.size());

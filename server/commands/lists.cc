@@ -256,6 +256,19 @@ void PopRangeReply(CommandContext& ctx, KvEntry* e, std::string_view key, int64_
   ElementsRemoved(ctx, e, key, static_cast<size_t>(n));
 }
 
+// LMPOP/BLMPOP: reply [key, [elements]], pop, and replicate as LPOP/RPOP key count.
+void MPopReply(CommandContext& ctx, KvEntry* e, std::string_view key, int64_t count,
+               End where) {
+  int64_t llen = static_cast<int64_t>(Length(e));
+  char buf[kLpIntBufSize];
+  std::string_view n(buf, Int64ToChars(count > llen ? llen : count, buf));
+  PropagateAs(ctx, {where == End::kHead ? "LPOP" : "RPOP", key, n});
+  ctx.server.TouchWatchedKey(ctx.db, key);  // movable keys: the dispatcher cannot see them
+  ctx.reply.Array(2);
+  ctx.reply.Bulk(key);
+  PopRangeReply(ctx, e, key, count, where);
+}
+
 // Replies with one element popped from `where` and removes it.
 void PopOneReply(CommandContext& ctx, KvEntry* e, End where) {
   if (IsQl(e)) {
@@ -604,7 +617,8 @@ void LPos(CommandContext& ctx) {
 }
 
 // LMOVE's work once the positions are known: pops from args[1], pushes to args[2].
-void MoveGeneric(CommandContext& ctx, End from, End to) {
+// `blocking_form`: BLMOVE/BRPOPLPUSH, replicated as LMOVE/RPOPLPUSH.
+void MoveGeneric(CommandContext& ctx, End from, End to, bool blocking_form = false) {
   std::string_view src_key = ctx.args[1], dst_key = ctx.args[2];
   KvEntry* src = LookupWrite(ctx, src_key);
   if (src == nullptr) {
@@ -630,6 +644,13 @@ void MoveGeneric(CommandContext& ctx, End from, End to) {
   PushOne(ctx, dst, value, to);
   KeyReady(ctx, dst_key);
   ctx.reply.Bulk(value);
+  if (blocking_form) {
+    if (ctx.args.size() == 6) {
+      PropagateAs(ctx, {"LMOVE", src_key, dst_key, ctx.args[3], ctx.args[4]});
+    } else {
+      PropagateAs(ctx, {"RPOPLPUSH", src_key, dst_key});
+    }
+  }
   ElementsRemoved(ctx, src, src_key, 1);
 }
 
@@ -645,7 +666,7 @@ void BlockingMoveGeneric(CommandContext& ctx, End from, End to, int64_t deadline
   KvEntry* src = LookupWrite(ctx, ctx.args[1]);
   if (WrongType(ctx, src, ObjType::kList)) return;
   if (src != nullptr) {
-    MoveGeneric(ctx, from, to);
+    MoveGeneric(ctx, from, to, true);
     return;
   }
   if (DenyBlocking(ctx)) {
@@ -681,14 +702,14 @@ void BlockingPopGeneric(CommandContext& ctx, ArgList keys, End where, int64_t co
     KvEntry* e = LookupWrite(ctx, key);
     if (e == nullptr) continue;
     if (WrongType(ctx, e, ObjType::kList)) return;
-    ctx.reply.Array(2);
-    ctx.reply.Bulk(key);
     if (count < 0) {
+      ctx.reply.Array(2);
+      ctx.reply.Bulk(key);
       PopOneReply(ctx, e, where);
+      PropagateAs(ctx, {where == End::kHead ? "LPOP" : "RPOP", key});
       ElementsRemoved(ctx, e, key, 1);
     } else {
-      ctx.server.TouchWatchedKey(ctx.db, key);  // movable keys: the dispatcher cannot see them
-      PopRangeReply(ctx, e, key, count, where);
+      MPopReply(ctx, e, key, count, where);
     }
     return;
   }
@@ -750,10 +771,7 @@ void MPopGeneric(CommandContext& ctx, size_t numkeys_idx, bool block) {
     KvEntry* e = LookupWrite(ctx, key);
     if (e == nullptr) continue;
     if (WrongType(ctx, e, ObjType::kList)) return;
-    ctx.reply.Array(2);
-    ctx.reply.Bulk(key);
-    ctx.server.TouchWatchedKey(ctx.db, key);
-    PopRangeReply(ctx, e, key, count, where);
+    MPopReply(ctx, e, key, count, where);
     return;
   }
   ctx.reply.NullArray();
@@ -762,15 +780,128 @@ void MPopGeneric(CommandContext& ctx, size_t numkeys_idx, bool block) {
 void LMPop(CommandContext& ctx) { MPopGeneric(ctx, 1, false); }
 void BLMPop(CommandContext& ctx) { MPopGeneric(ctx, 2, true); }
 
+// ---- Object ops: lifetime, introspection, persistence ----------------------------------------
+
 void FreeList(void* v) { ListValueFree(v); }
 void* DupList(const void* v) { return ListValueDup(v); }
 const char* ListEncoding(const void* v) { return ListValueEncoding(v); }
 size_t ListMemory(const void* v) { return ListValueMemory(v); }
 
+void ListDigest(const void* v, Digest* out) {
+  ListValueForEach(v, [&](const LpValue& e) {
+    char buf[kLpIntBufSize];
+    out->Mix(e.View(buf));
+  });
+}
+
+// Redis 7.0 saves every list as QUICKLIST_2: node count, then per node its container
+// (1 = plain element, 2 = packed listpack) and its bytes. A listpack-encoded list is one node.
+constexpr uint64_t kContainerPlain = 1;
+constexpr uint64_t kContainerPacked = 2;
+
+uint8_t ListRdbType(const void*) { return rdb::kListQuicklist2; }
+
+void ListRdbSave(const void* v, RdbEncoder& enc) {
+  if (!ListIsQuicklist(v)) {
+    const uint8_t* lp = ListAsListpack(v);
+    enc.Length(1);
+    enc.Length(kContainerPacked);
+    enc.String({reinterpret_cast<const char*>(lp), LpBytes(lp)});
+    return;
+  }
+  const Quicklist* ql = ListAsQuicklist(v);
+  enc.Length(ql->node_count());
+  for (const QuicklistNode* n = ql->head(); n != nullptr; n = n->next) {
+    enc.Length(n->plain ? kContainerPlain : kContainerPacked);
+    size_t len = n->plain ? n->plain_len : LpBytes(n->data);
+    enc.String({reinterpret_cast<const char*>(n->data), len});
+  }
+}
+
+// rdb_load has no server context: loaded lists use Redis's default list-max-listpack-size.
+constexpr int kLoadFill = -2;
+
+void PushAll(Quicklist* ql, uint8_t* lp) {
+  char buf[kLpIntBufSize];
+  for (uint8_t* p = LpFirst(lp); p != nullptr; p = LpNext(lp, p)) ql->PushBack(LpGet(p).View(buf));
+}
+
+void* ListRdbLoad(const RdbRecord& rec, std::string* err) {
+  auto* ql = new Quicklist(kLoadFill);
+  auto fail = [&](const char* what) -> void* {
+    delete ql;
+    *err = what;
+    return nullptr;
+  };
+  switch (rec.type) {
+    case rdb::kList:
+      for (const auto& s : rec.items) ql->PushBack(s);
+      break;
+    case rdb::kListZiplist:
+    case rdb::kListQuicklist: {
+      std::vector<const std::string*> blobs;
+      if (rec.type == rdb::kListZiplist) {
+        blobs.push_back(&rec.payload);
+      } else {
+        for (const auto& b : rec.blobs) blobs.push_back(&b);
+      }
+      for (const std::string* b : blobs) {
+        uint8_t* lp = LpFromZiplist(reinterpret_cast<const uint8_t*>(b->data()), b->size());
+        if (lp == nullptr) return fail("Ziplist integrity check failed.");
+        PushAll(ql, lp);
+        LpFree(lp);
+      }
+      break;
+    }
+    case rdb::kListQuicklist2:
+      for (size_t i = 0; i < rec.blobs.size(); ++i) {
+        const std::string& b = rec.blobs[i];
+        uint64_t container = i < rec.container_flags.size() ? rec.container_flags[i] : 0;
+        if (container == kContainerPlain) {
+          auto* data = static_cast<uint8_t*>(malloc(b.size() ? b.size() : 1));
+          if (data == nullptr) abort();
+          memcpy(data, b.data(), b.size());
+          ql->AppendPlain(data, b.size());
+        } else if (container == kContainerPacked) {
+          const auto* bytes = reinterpret_cast<const uint8_t*>(b.data());
+          if (!LpValidate(bytes, b.size(), true)) return fail("Listpack integrity check failed.");
+          if (LpLength(bytes) == 0) continue;  // Redis skips empty nodes
+          uint8_t* lp = static_cast<uint8_t*>(malloc(b.size()));
+          if (lp == nullptr) abort();
+          memcpy(lp, b.data(), b.size());
+          ql->AppendListpack(lp);
+        } else {
+          return fail("Quicklist integrity check failed.");
+        }
+      }
+      break;
+    default:
+      return fail("Unknown list encoding");
+  }
+  if (ql->count() == 0) return fail("Empty list");
+  // As Redis's LIST_CONV_AUTO: one small packed node becomes a plain listpack.
+  if (ql->node_count() == 1 && !ql->head()->plain &&
+      !Quicklist::ExceedsLimit(kLoadFill, LpBytes(ql->head()->data), ql->count())) {
+    uint8_t* lp = ql->TakeSingleListpack();
+    delete ql;
+    return ListValueOf(lp);
+  }
+  return ListValueOf(ql);
+}
+
 }  // namespace
 
 void RegisterListCommands(CommandTable& t) {
-  RegisterObjectOps(ObjType::kList, ObjectOps{FreeList, DupList, ListEncoding, ListMemory});
+  ObjectOps ops;
+  ops.free_fn = FreeList;
+  ops.dup_fn = DupList;
+  ops.encoding = ListEncoding;
+  ops.memory = ListMemory;
+  ops.rdb_type = ListRdbType;
+  ops.rdb_save = ListRdbSave;
+  ops.rdb_load = ListRdbLoad;
+  ops.digest = ListDigest;
+  RegisterObjectOps(ObjType::kList, ops);
   const char* g = "list";
   const char* wf = "@write @list @fast";
   const char* ws = "@write @list @slow";

@@ -49,11 +49,13 @@ const HashSeed* MemberSeed() {
 // intset grows (the config lookup is not free; SADD of strings never needs it).
 class IntsetLimit {
  public:
-  explicit IntsetLimit(Config& config) : config_(config) {}
+  explicit IntsetLimit(Config& config) : config_(&config) {}
+  // A fixed limit (RDB loading has no config at hand).
+  explicit IntsetLimit(size_t fixed) : value_(std::min(fixed, kIntsetHardMax)) {}
   size_t get() {
     if (value_ == kUnread) {
       int64_t v = 0;
-      StringToInt64(config_.GetValue("set-max-intset-entries"), &v);
+      StringToInt64(config_->GetValue("set-max-intset-entries"), &v);
       value_ = v < 0 ? 0 : std::min(static_cast<size_t>(v), kIntsetHardMax);
     }
     return value_;
@@ -61,7 +63,7 @@ class IntsetLimit {
 
  private:
   static constexpr size_t kUnread = SIZE_MAX;
-  Config& config_;
+  Config* config_ = nullptr;
   size_t value_ = kUnread;
 };
 
@@ -193,6 +195,62 @@ const char* SetEncodingName(const void* p) {
 size_t SetMemory(const void* p) {
   SetObj s(const_cast<void*>(p));
   return s.is_intset() ? s.ints()->AllocSize() : s.strs()->MemoryUsage();
+}
+
+void SetDigest(const void* p, Digest* out) {
+  SetObj(const_cast<void*>(p)).ForEach([&](std::string_view m) { out->Add(m); });
+}
+
+// RDB, as Redis 7.0 writes sets: an intset as RDB_TYPE_SET_INTSET with its blob verbatim, a
+// hashtable as RDB_TYPE_SET (count, then each member).
+uint8_t SetRdbType(const void* p) {
+  return SetObj(const_cast<void*>(p)).is_intset() ? rdb::kSetIntset : rdb::kSet;
+}
+
+void SetRdbSave(const void* p, RdbEncoder& enc) {
+  SetObj s(const_cast<void*>(p));
+  if (s.is_intset()) {
+    enc.String(s.ints()->Blob());
+    return;
+  }
+  enc.Length(s.size());
+  s.ForEach([&](std::string_view m) { enc.String(m); });
+}
+
+// rdb_load has no server context: the limit is Redis's default set-max-intset-entries.
+constexpr size_t kLoadIntsetMax = 512;
+
+void* SetRdbLoad(const RdbRecord& rec, std::string* err) {
+  // The limit object only supplies the number; it never reads the config here.
+  IntsetLimit limit(kLoadIntsetMax);
+  if (rec.type == rdb::kSetIntset) {
+    if (!Intset::Validate(rec.payload, true)) {
+      *err = "Intset integrity check failed.";
+      return nullptr;
+    }
+    SetObj s(SetObj::Tag(Intset::FromBlob(rec.payload)));
+    if (s.size() > limit.get()) s.ToStrings();
+    return s.raw();
+  }
+  if (rec.type != rdb::kSet) {
+    *err = "Unknown set encoding";
+    return nullptr;
+  }
+  if (rec.items.empty()) {
+    *err = "Empty set";
+    return nullptr;
+  }
+  // As Redis: a hashtable from the start when the count exceeds the limit, else an intset that
+  // converts at the first non-integer.
+  SetObj s = rec.items.size() > limit.get() ? SetObj::NewStrings() : SetObj::NewIntset();
+  for (const std::string& m : rec.items) {
+    if (!s.Add(m, limit)) {
+      s.Free();
+      *err = "Duplicate set members detected";
+      return nullptr;
+    }
+  }
+  return s.raw();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -366,12 +424,17 @@ void SMove(CommandContext& ctx) {
   ctx.reply.Integer(1);
 }
 
-// Removes one random member of the set in `e` and replies it; deletes the key when emptied.
+// Removes one random member of the set in `e`, replies it and propagates it as SREM (random
+// effects reach the AOF and replicas as what they did, as in Redis). The caller deletes the
+// key if this emptied it.
 void PopOne(CommandContext& ctx, KvEntry* e, SetRng& rng) {
   SetObj s = ObjOf(e);
   if (s.is_intset()) {
     int64_t v = s.ints()->Random(rng.Next());
-    ctx.reply.BulkInt(v);
+    char buf[kInt64StrSize];
+    std::string_view text(buf, Int64ToChars(v, buf));
+    ctx.reply.Bulk(text);
+    PropagateAs(ctx, {"SREM", e->key(), text});
     s.RemoveInt(v);
     e->set_ptr(s.raw());
   } else {
@@ -379,6 +442,7 @@ void PopOne(CommandContext& ctx, KvEntry* e, SetRng& rng) {
     SetMember* m = ss->RandomMember(rng);
     std::string_view v = m->view();
     ctx.reply.Bulk(v);
+    PropagateAs(ctx, {"SREM", e->key(), v});
     ss->Remove(v);  // v points into m: only read until m is unlinked, then m is freed
   }
 }
@@ -430,7 +494,10 @@ void PopMany(CommandContext& ctx, KvEntry* e, uint64_t count, SetRng& rng) {
       kept = SetObj(ks);
     }
   }
-  ReplyMembers(ctx, s);
+  s.ForEach([&](std::string_view m) {
+    ctx.reply.Bulk(m);
+    PropagateAs(ctx, {"SREM", e->key(), m});
+  });
   s.Free();
   e->set_ptr(kept.raw());
 }
@@ -471,6 +538,7 @@ void SPop(CommandContext& ctx) {
     Dirty(ctx, size);
     ctx.reply.Set(size);
     ReplyMembers(ctx, s);
+    PropagateAs(ctx, {"DEL", ctx.args[1]});
     Ks(ctx).Delete(ctx.db, ctx.args[1]);
     return;
   }
@@ -876,7 +944,16 @@ void SMembers(CommandContext& ctx) { InterGeneric(ctx, ctx.args.subspan(1, 1), {
 }  // namespace
 
 void RegisterSetCommands(CommandTable& t) {
-  RegisterObjectOps(ObjType::kSet, ObjectOps{FreeSetValue, DupSetValue, SetEncodingName, SetMemory});
+  ObjectOps ops;
+  ops.free_fn = FreeSetValue;
+  ops.dup_fn = DupSetValue;
+  ops.encoding = SetEncodingName;
+  ops.memory = SetMemory;
+  ops.rdb_type = SetRdbType;
+  ops.rdb_save = SetRdbSave;
+  ops.rdb_load = SetRdbLoad;
+  ops.digest = SetDigest;
+  RegisterObjectOps(ObjType::kSet, ops);
   const char* g = "set";
   const char* wf = "@write @set @fast";
   const char* rf = "@read @set @fast";
