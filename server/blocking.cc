@@ -94,6 +94,13 @@ void Server::SignalKeyReady(int db, std::string_view key) {
   ready_keys_.emplace_back(db, std::string(key));
 }
 
+void Server::SignalReadyKeysInDb(int db) {
+  std::vector<std::string> keys;
+  for (auto& [k, q] : blocking_keys_)
+    if (k.first == db && keyspace_->Find(db, k.second, now_ms_) != nullptr) keys.push_back(k.second);
+  for (const auto& k : keys) SignalKeyReady(db, k);
+}
+
 void Server::HandleReadyKeys() {
   if (handling_ready_) return;
   handling_ready_ = true;

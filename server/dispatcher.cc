@@ -273,7 +273,7 @@ void Server::FeedMonitors(const Connection& c, ArgList args) {
 std::string Server::ClientInfoLine(const Connection& c) const {
   std::string flags;
   if (c.monitor) flags += 'O';
-  if (c.paused) flags += 'b';
+  if (c.paused || c.blocked) flags += 'b';
   if (c.no_evict) flags += 'e';
   if (flags.empty()) flags = "N";
   const char* cmd = "NULL";

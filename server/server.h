@@ -141,6 +141,8 @@ class Server {
                    ArgList args);
   // A push/add made `key` ready: blocked clients are served after the current command.
   void SignalKeyReady(int db, std::string_view key);
+  // After SWAPDB: every key a client waits on in `db` that now holds data becomes ready.
+  void SignalReadyKeysInDb(int db);
   // Unblocks `c` with the timeout reply (or an -UNBLOCKED error); false if not blocked.
   bool UnblockClient(Connection& c, bool with_error);
   size_t blocked_clients() const { return blocked_count_; }

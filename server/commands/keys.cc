@@ -490,6 +490,8 @@ void SwapDb(CommandContext& ctx) {
     ks.SwapDb(static_cast<int>(a), static_cast<int>(b));
     ctx.server.TouchWatchedDb(static_cast<int>(a));
     ctx.server.TouchWatchedDb(static_cast<int>(b));
+    ctx.server.SignalReadyKeysInDb(static_cast<int>(a));
+    ctx.server.SignalReadyKeysInDb(static_cast<int>(b));
   }
   Dirty(ctx);
   ctx.reply.Ok();

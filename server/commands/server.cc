@@ -64,8 +64,9 @@ std::string InfoClients(Server& s) {
   return fmt::format(
       "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\n"
       "client_recent_max_input_buffer:{}\r\nclient_recent_max_output_buffer:{}\r\n"
-      "blocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
-      s.clients().size(), s.config().maxclients, max_in, max_out);
+      "blocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:{}\r\n",
+      s.clients().size(), s.config().maxclients, max_in, max_out,
+      s.blocked_clients() + paused, s.blocked_clients());
 }
 
 std::string InfoMemory(Server& s) {

@@ -591,6 +591,8 @@ void RandMembersUnique(CommandContext& ctx, SetObj s, uint64_t count, SetRng& rn
   }
 }
 
+constexpr size_t kMaxRandReplyBytes = size_t{1} << 30;
+
 void SRandMember(CommandContext& ctx) {
   if (ctx.args.size() > 3) {
     ctx.reply.Error(err::kSyntax);
@@ -628,6 +630,12 @@ void SRandMember(CommandContext& ctx) {
   if (!unique || count == 1) {
     ctx.reply.Array(count);
     for (uint64_t i = 0; i < count; ++i) {
+      // Redis stops a huge reply when the client is being closed (output limits); with no
+      // limit configured it would grow until memory runs out. Stop at 1 GiB and close.
+      if ((i & 1023) == 1023 && ctx.reply.buffer()->size() > kMaxRandReplyBytes) {
+        ctx.conn.CloseAfterReply();
+        break;
+      }
       if (s.is_intset()) {
         ctx.reply.BulkInt(s.ints()->Random(rng.Next()));
       } else {
@@ -744,9 +752,9 @@ void InterGeneric(CommandContext& ctx, ArgList keys, std::string_view dst, Inter
       if (in_all_int(v)) take({}, &v);
     }
   } else {
-    // Dict::ForEach cannot stop early; SINTERCARD's LIMIT just stops taking.
-    first.strs()->ForEach([&](std::string_view m) {
-      if (!done && in_all(m)) take(m, nullptr);
+    first.strs()->ForEachWhile([&](std::string_view m) {
+      if (in_all(m)) take(m, nullptr);
+      return !done;  // SINTERCARD's LIMIT reached
     });
   }
 
