@@ -154,8 +154,13 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
     FeedMonitors(c, args);
   spec->stats.usec += static_cast<uint64_t>(dur);
   if (stats_.total_error_replies != errors_before) ++spec->stats.failed;
-  if (!prop_replaced_ && stats_.dirty != dirty_before && (all_flags_of(*spec) & kCmdWrite)) {
-    prop_queue_.emplace_back(ctx.db, std::vector<std::string>(args.begin(), args.end()));
+  if (propagating() && !prop_replaced_ && stats_.dirty != dirty_before &&
+      (all_flags_of(*spec) & kCmdWrite)) {
+    if (exec_depth == 0 && prop_queue_.empty()) {
+      FeedChange(ctx.db, args);  // the common case: verbatim, no copy
+    } else {
+      prop_queue_.emplace_back(ctx.db, std::vector<std::string>(args.begin(), args.end()));
+    }
   }
   prop_replaced_ = replaced_outer;
   if (exec_depth == 0 && !prop_queue_.empty()) FlushPropagation(false);

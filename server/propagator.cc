@@ -50,6 +50,7 @@ void Server::FeedChange(int db, ArgList args) {
 
 void Server::PropagateAs(int db, std::vector<std::string> args) {
   prop_replaced_ = true;
+  if (!propagating()) return;
   prop_queue_.emplace_back(db, std::move(args));
 }
 

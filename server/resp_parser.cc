@@ -9,8 +9,29 @@ namespace sable {
 
 namespace {
 
-const char* FindCR(const char* p, const char* end) {
-  return static_cast<const char*>(memchr(p, '\r', end - p));
+// Header lines ("$3", "*2") are a few bytes: a plain loop beats a memchr call for them.
+inline const char* FindCR(const char* p, const char* end) {
+  const char* stop = end - p > 24 ? p + 24 : end;
+  for (const char* q = p; q < stop; ++q)
+    if (*q == '\r') return q;
+  if (stop == end) return nullptr;
+  return static_cast<const char*>(memchr(stop, '\r', end - stop));
+}
+
+// Header numbers are short and non-negative in practice; fall back to the strict parser for
+// anything else so errors stay exactly as before.
+inline bool ParseHeaderNumber(const char* p, const char* end, int64_t* out) {
+  size_t n = static_cast<size_t>(end - p);
+  if (n > 0 && n <= 9 && p[0] != '0') {
+    int64_t v = 0;
+    for (const char* q = p; q < end; ++q) {
+      if (*q < '0' || *q > '9') return StringToInt64(std::string_view(p, n), out);
+      v = v * 10 + (*q - '0');
+    }
+    *out = v;
+    return true;
+  }
+  return StringToInt64(std::string_view(p, n), out);
 }
 
 bool IsHex(char c) { return isxdigit(static_cast<unsigned char>(c)); }
@@ -56,7 +77,7 @@ RespParser::Result RespParser::Parse(const char* buf, size_t len, size_t* pos,
     }
     if (cr + 1 >= end) return Result::kNeedMore;  // need the '\n'
     int64_t n;
-    bool ok = StringToInt64(std::string_view(start + 1, cr - (start + 1)), &n);
+    bool ok = ParseHeaderNumber(start + 1, cr, &n);
     if (!ok || n > INT_MAX) {
       *error = "Protocol error: invalid multibulk length";
       return Result::kError;
@@ -90,7 +111,7 @@ RespParser::Result RespParser::Parse(const char* buf, size_t len, size_t* pos,
         return Result::kError;
       }
       int64_t n;
-      bool ok = StringToInt64(std::string_view(start + 1, cr - (start + 1)), &n);
+      bool ok = ParseHeaderNumber(start + 1, cr, &n);
       if (!ok || n < 0 || n > limits.max_bulk_len) {
         *error = "Protocol error: invalid bulk length";
         return Result::kError;

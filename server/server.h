@@ -114,6 +114,8 @@ class Server {
   // and replicas unless its handler described its effect with PropagateAs (one call per
   // command to feed, e.g. SET ... PXAT for SET ... EX).
   void PropagateAs(int db, std::vector<std::string> args);
+  // Whether anything consumes the feed (AOF on or replicas attached).
+  bool propagating() const { return aof_on_ || !replicas_.empty(); }
   void FeedChange(int db, ArgList args);
   void FlushPropagation(bool wrap_in_multi);
   void AddReplica(Connection* c) { replicas_.push_back(c); repl_db_ = -1; }

@@ -9,8 +9,6 @@
 // The value sits in KvEntry's pointer slot, tagged in its low bit: 1 = Intset blob, 0 =
 // StringSet*. Both come from malloc (16-byte aligned), so the bit is free and a set costs no
 // wrapper object.
-#include <strings.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -67,8 +65,8 @@ class IntsetLimit {
   size_t value_ = kUnread;
 };
 
-// A non-owning handle on a tagged set value. Mutators may move an intset: callers store raw()
-// back into the entry (see SetEntry).
+// A non-owning handle on a tagged set value. Mutators may move an intset (or replace it by a
+// StringSet): callers store raw() back into the entry afterwards.
 class SetObj {
  public:
   explicit SetObj(void* raw) : raw_(raw) {}
@@ -137,7 +135,8 @@ class SetObj {
     if (is_intset()) {
       const Intset* is = ints();
       char buf[kInt64StrSize];
-      for (uint32_t i = 0, n = is->size(); i < n; ++i) fn(std::string_view(buf, Int64ToChars(is->Get(i), buf)));
+      for (uint32_t i = 0, n = is->size(); i < n; ++i)
+        fn(std::string_view(buf, Int64ToChars(is->Get(i), buf)));
     } else {
       strs()->ForEach(fn);
     }
@@ -236,7 +235,7 @@ void* SetRdbLoad(const RdbRecord& rec, std::string* err) {
     *err = "Unknown set encoding";
     return nullptr;
   }
-  if (rec.items.empty()) {
+  if (rec.items.empty()) {  // Redis skips empty keys; this interface can only refuse them
     *err = "Empty set";
     return nullptr;
   }
@@ -299,10 +298,11 @@ KvEntry* InsertSet(CommandContext& ctx, std::string_view key, SetObj s) {
   return e;
 }
 
-// getLongFromObjectOrReply + a range check, with Redis's texts. `range_msg` nullptr means the
-// generic "value is out of range, value must between <min> and <max>".
-bool ArgLongInRange(CommandContext& ctx, std::string_view s, int64_t min, int64_t max,
-                    int64_t* out, const char* msg) {
+// getLongFromObjectOrReply + a range check, with Redis's texts: `msg` answers both a
+// non-integer and an out-of-range value; without it they get "value is not an integer or out
+// of range" and "value is out of range, value must between <min> and <max>".
+bool ArgLongInRange(CommandContext& ctx, std::string_view s, int64_t min, int64_t max, int64_t* out,
+                    const char* msg) {
   int64_t v;
   if (!StringToInt64(s, &v)) {
     ctx.reply.Error(msg ? msg : err::kNotInt);
@@ -751,10 +751,15 @@ void InterGeneric(CommandContext& ctx, ArgList keys, std::string_view dst, Inter
       int64_t v = is->Get(i);
       if (in_all_int(v)) take({}, &v);
     }
-  } else {
+  } else if (limit != 0) {
+    // SINTERCARD with LIMIT: scan order, which can stop early.
     first.strs()->ForEachWhile([&](std::string_view m) {
       if (in_all(m)) take(m, nullptr);
-      return !done;  // SINTERCARD's LIMIT reached
+      return !done;
+    });
+  } else {
+    first.strs()->ForEach([&](std::string_view m) {
+      if (in_all(m)) take(m, nullptr);
     });
   }
 
@@ -786,8 +791,7 @@ void SInterCard(CommandContext& ctx) {
   for (size_t j = 2 + numkeys; j < ctx.args.size(); ++j) {
     bool more = j + 1 < ctx.args.size();
     if (EqNoCase(ctx.args[j], "LIMIT") && more) {
-      if (!ArgLongInRange(ctx, ctx.args[++j], 0, LONG_MAX, &limit,
-                          "ERR LIMIT can't be negative"))
+      if (!ArgLongInRange(ctx, ctx.args[++j], 0, LONG_MAX, &limit, "ERR LIMIT can't be negative"))
         return;
     } else {
       ctx.reply.Error(err::kSyntax);
@@ -818,8 +822,7 @@ void UnionDiffGeneric(CommandContext& ctx, ArgList keys, std::string_view dst, b
   if (!diff) {
     for (KvEntry* e : sets)
       if (e) add_all(ObjOf(e));
-  } else if (sets[0] != nullptr &&
-             std::find(sets.begin() + 1, sets.end(), sets[0]) == sets.end()) {
+  } else if (sets[0] != nullptr && std::find(sets.begin() + 1, sets.end(), sets[0]) == sets.end()) {
     // Redis's choice: walk the first set probing the others (N*M, better constants), or add
     // the first set and remove every other set's members (sum of sizes).
     uint64_t algo1 = 0, algo2 = 0;
@@ -933,7 +936,8 @@ void SScan(CommandContext& ctx) {
   } else {
     StringSet* ss = s.strs();
     // At most 10*COUNT buckets per call, so a sparse table cannot stall the server.
-    uint64_t max_iterations = count > INT64_MAX / 10 ? UINT64_MAX : static_cast<uint64_t>(count) * 10;
+    uint64_t max_iterations =
+        count > INT64_MAX / 10 ? UINT64_MAX : static_cast<uint64_t>(count) * 10;
     do {
       cursor = ss->Scan(cursor, [&](std::string_view m) { found.push_back(m); });
     } while (cursor != 0 && max_iterations-- > 0 && found.size() < static_cast<uint64_t>(count));
@@ -947,7 +951,9 @@ void SScan(CommandContext& ctx) {
   for (size_t i = 0; i < kept; ++i) ctx.reply.Bulk(found[i]);
 }
 
-void SMembers(CommandContext& ctx) { InterGeneric(ctx, ctx.args.subspan(1, 1), {}, InterMode::kReply); }
+void SMembers(CommandContext& ctx) {
+  InterGeneric(ctx, ctx.args.subspan(1, 1), {}, InterMode::kReply);
+}
 
 }  // namespace
 
@@ -967,8 +973,8 @@ void RegisterSetCommands(CommandTable& t) {
   const char* rf = "@read @set @fast";
   const char* rs = "@read @set @slow";
   const char* ws = "@write @set @slow";
-  t.Add({"sadd", -3, "write denyoom fast", 1, 1, 1, wf, SAdd, g,
-         "Add one or more members to a set"});
+  t.Add(
+      {"sadd", -3, "write denyoom fast", 1, 1, 1, wf, SAdd, g, "Add one or more members to a set"});
   t.Add({"srem", -3, "write fast", 1, 1, 1, wf, SRem, g, "Remove one or more members from a set"});
   t.Add({"smembers", 2, "readonly", 1, 1, 1, rs, SMembers, g, "Get all the members in a set"});
   t.Add({"sismember", 3, "readonly fast", 1, 1, 1, rf, SIsMember, g,

@@ -69,11 +69,12 @@ inline void KeyReady(CommandContext& ctx, std::string_view key, int db = -1) {
 // Describes the effect of the current write for the AOF and replicas (instead of its
 // arguments), e.g. PropagateAs(ctx, {"PEXPIREAT", key, when}). May be called several times.
 inline void PropagateAs(CommandContext& ctx, std::initializer_list<std::string_view> args) {
+  if (!ctx.server.propagating()) return;
   ctx.server.PropagateAs(ctx.db, std::vector<std::string>(args.begin(), args.end()));
 }
 // A write whose effect is nothing (e.g. a failed conditional) propagates nothing.
 inline void PropagateNothing(CommandContext& ctx) {
-  ctx.server.PropagateAs(-2, {});
+  if (ctx.server.propagating()) ctx.server.PropagateAs(-2, {});
 }
 
 // Marks one change for INFO (rdb_changes_since_last_save) and future propagation.
