@@ -57,17 +57,18 @@ void Intset::set_encoding(uint32_t e) { StoreLe<uint32_t>(bytes(), e); }
 void Intset::set_size(uint32_t n) { StoreLe<uint32_t>(bytes() + 4, n); }
 
 size_t Intset::BlobLen() const { return kHeaderSize + size_t{size()} * encoding(); }
-std::string_view Intset::Blob() const {
-  return {reinterpret_cast<const char*>(this), BlobLen()};
-}
+std::string_view Intset::Blob() const { return {reinterpret_cast<const char*>(this), BlobLen()}; }
 size_t Intset::AllocSize() const { return malloc_usable_size(const_cast<Intset*>(this)); }
 
 int64_t Intset::GetEnc(uint32_t pos, uint32_t enc) const {
   const uint8_t* p = bytes() + kHeaderSize + size_t{pos} * enc;
   switch (enc) {
-    case kEnc16: return static_cast<int16_t>(LoadLe<uint16_t>(p));
-    case kEnc32: return static_cast<int32_t>(LoadLe<uint32_t>(p));
-    default: return static_cast<int64_t>(LoadLe<uint64_t>(p));
+    case kEnc16:
+      return static_cast<int16_t>(LoadLe<uint16_t>(p));
+    case kEnc32:
+      return static_cast<int32_t>(LoadLe<uint32_t>(p));
+    default:
+      return static_cast<int64_t>(LoadLe<uint64_t>(p));
   }
 }
 
@@ -77,9 +78,15 @@ void Intset::SetAt(uint32_t pos, int64_t v) {
   uint32_t enc = encoding();
   uint8_t* p = bytes() + kHeaderSize + size_t{pos} * enc;
   switch (enc) {
-    case kEnc16: StoreLe<uint16_t>(p, static_cast<uint16_t>(v)); break;
-    case kEnc32: StoreLe<uint32_t>(p, static_cast<uint32_t>(v)); break;
-    default: StoreLe<uint64_t>(p, static_cast<uint64_t>(v)); break;
+    case kEnc16:
+      StoreLe<uint16_t>(p, static_cast<uint16_t>(v));
+      break;
+    case kEnc32:
+      StoreLe<uint32_t>(p, static_cast<uint32_t>(v));
+      break;
+    default:
+      StoreLe<uint64_t>(p, static_cast<uint64_t>(v));
+      break;
   }
 }
 
@@ -191,7 +198,8 @@ Intset* Intset::Add(Intset* is, int64_t v, bool* added) {
   uint32_t enc = is->encoding();
   is = Resize(is, n + 1, enc);
   uint8_t* base = is->bytes() + kHeaderSize;
-  if (pos < n) memmove(base + size_t{pos + 1} * enc, base + size_t{pos} * enc, size_t{n - pos} * enc);
+  if (pos < n)
+    memmove(base + size_t{pos + 1} * enc, base + size_t{pos} * enc, size_t{n - pos} * enc);
   is->SetAt(pos, v);
   is->set_size(n + 1);
   *added = true;

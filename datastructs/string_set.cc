@@ -61,30 +61,29 @@ SetMember* StringSet::Detach(std::string_view s) {
   return m;
 }
 
-// Uniform sampling without reaching into the dict: Scan at a random cursor yields the chain of
-// one random bucket (mid-rehash: the few chains that bucket maps to). Take its j-th node for j
-// uniform in [0, max(cap, chain length)): every node of a chain no longer than `cap` is then
-// equally likely, and longer chains (rare under a keyed hash with load <= 1: cap is chosen so
-// that they hold ~2% of the members at most) are only mildly under-sampled. Redis's
-// dictGetFairRandomKey is approximate in the same spirit. Expected tries: cap / load, <= 16.
+// Uniform sampling without reaching into the dict: when the table is not being resized, Scan
+// at a random cursor yields the chain of one uniformly chosen bucket. Take its j-th node for j
+// uniform in [0, max(cap, chain length)): all nodes of chains no longer than `cap` are then
+// equally likely, and longer chains (rare under a keyed hash: cap = 2 + ceil(2 * load) keeps
+// them under ~2% of the members) are only mildly under-sampled. Expected tries: cap / load,
+// at most ~24 (load >= 1/8, the shrink threshold). Redis's dictGetFairRandomKey is approximate
+// in the same spirit. While a resize is in progress a draw first moves ~100 buckets forward (so
+// reads alone finish it) and, if it is still going, takes Dict::RandomNode's pick (which favours
+// short chains a little) for the short time that lasts.
 SetMember* StringSet::RandomMember(SetRng& rng) {
+  if (dict_.IsRehashing()) {
+    dict_.RehashMicroseconds(0);
+    if (dict_.IsRehashing()) return dict_.RandomNode();
+  }
   constexpr size_t kMaxChain = 32;
   const size_t n = dict_.size();
-  const size_t buckets = dict_.BucketCount();
-  size_t cap;
-  if (dict_.IsRehashing()) {
-    cap = 8;
-  } else if (n * 2 < buckets) {
-    cap = 2;
-  } else if (n * 4 < buckets * 3) {
-    cap = 3;
-  } else {
-    cap = 4;
-  }
+  const size_t slots = dict_.BucketCount();  // a power of two when not rehashing
+  if (n == 0 || slots == 0) return nullptr;
+  const size_t cap = 2 + (2 * n + slots - 1) / slots;
   SetMember* chain[kMaxChain];
   for (;;) {
     size_t len = 0;
-    dict_.Scan(rng.Next(), [&](SetMember* m) {
+    dict_.Scan(rng.Next() & (slots - 1), [&](SetMember* m) {
       if (len < kMaxChain) chain[len] = m;
       ++len;
     });
@@ -101,7 +100,7 @@ StringSet* StringSet::Clone() {
 
 size_t StringSet::MemoryUsage() {
   constexpr size_t kSamples = 16;
-  size_t bytes = malloc_usable_size(this) + dict_.BucketCount() * sizeof(void*);
+  size_t bytes = sizeof(*this) + dict_.BucketCount() * sizeof(void*);
   size_t sampled = 0, sampled_bytes = 0;
   uint64_t cursor = 0;
   do {

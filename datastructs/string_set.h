@@ -7,7 +7,9 @@
 //      bytes  [len]
 // A member of up to 23 bytes takes 8 + 1 + 23 = 32 bytes (a jemalloc size class); with the
 // bucket array (one pointer per slot, load factor 0.5..1) that is 40..48 bytes per member,
-// against Redis 7.0's 66 (dictEntry 24 + sds ~24 + bucket 8..16).
+// against Redis 7.0's ~58 (dictEntry 24 + sds 16..32 + bucket 8..16). Measured for 1,000,000
+// "member:%07d": 40.7 bytes allocated per member; RSS growth 47-48 (Redis: 66), 41 once the
+// allocator has returned the bucket arrays freed by the growth rehashes.
 //
 // The Dict gives incremental rehashing and Redis's SCAN guarantee: every member present for
 // the whole of a full SSCAN iteration is returned at least once, across any resizes.
@@ -104,6 +106,7 @@ class StringSet {
 
   // A random member, close to uniform whatever the chain lengths. REQUIRES: !empty().
   std::string_view Random(SetRng& rng) { return RandomMember(rng)->view(); }
+  // The same as a node (nullptr if empty), e.g. to Detach it.
   SetMember* RandomMember(SetRng& rng);
 
   // Node-level moves (no copy): Detach unlinks s's node and returns it (nullptr if absent);
@@ -116,6 +119,18 @@ class StringSet {
   void ForEach(F&& fn) {
     dict_.ForEach([&](SetMember* m) { fn(m->view()); });
   }
+  // fn(std::string_view) -> bool for members until it returns false. Each member is visited
+  // once (in scan order, so it can stop early). fn must not modify the set.
+  template <class F>
+  void ForEachWhile(F&& fn) {
+    bool go = true;
+    uint64_t cursor = 0;
+    do {
+      cursor = dict_.Scan(cursor, [&](SetMember* m) {
+        if (go) go = fn(m->view());
+      });
+    } while (cursor != 0 && go);
+  }
   // One SSCAN step (see Dict::Scan): fn(std::string_view) per member of the visited buckets;
   // returns the next cursor, 0 when the iteration is complete. fn must not modify the set.
   template <class F>
@@ -125,7 +140,7 @@ class StringSet {
 
   // Deep copy with the same seed.
   StringSet* Clone();
-  // Bytes held: this object, the bucket arrays and the members (sampled when large).
+  // Bytes held: this object, the bucket arrays and the members (a sample of 16 scaled up).
   size_t MemoryUsage();
   size_t BucketCount() const { return dict_.BucketCount(); }
   // Incremental rehash work (the owner may call it from a cron); true if still rehashing.

@@ -140,6 +140,8 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
   uint64_t dirty_before = stats_.dirty;
   bool replaced_outer = prop_replaced_;
   prop_replaced_ = false;
+  bool signaled_outer = keys_signaled;
+  keys_signaled = false;
   // Within a batch of pipelined commands the end of one command is the start of the next:
   // one clock read per command instead of two.
   uint64_t start = in_batch_ ? last_tick_ : TickClock::Now();
@@ -163,8 +165,12 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
     }
   }
   prop_replaced_ = replaced_outer;
+  // Several effects of one command reach the AOF/replicas as one MULTI/EXEC block (Redis 7.0).
   if (exec_depth == 0 && !prop_queue_.empty()) FlushPropagation(false);
-  if (stats_.dirty != dirty_before && !watched_keys_.empty() && spec->first_key > 0) {
+  bool signaled = keys_signaled;
+  keys_signaled = signaled_outer;
+  if (!signaled && stats_.dirty != dirty_before && !watched_keys_.empty() &&
+      spec->first_key > 0) {
     int last = spec->last_key < 0 ? static_cast<int>(args.size()) + spec->last_key
                                   : spec->last_key;
     for (int i = spec->first_key; i <= last && i < static_cast<int>(args.size()); i += spec->step)

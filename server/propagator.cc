@@ -60,6 +60,7 @@ void Server::FlushPropagation(bool wrap_in_multi) {
   q.swap(prop_queue_);
   std::erase_if(q, [](const auto& e) { return e.first == -2; });
   if (q.empty()) return;
+  wrap_in_multi = wrap_in_multi || q.size() > 1;
   if (wrap_in_multi) {
     std::string_view m[] = {"MULTI"};
     FeedChange(q.front().first, ArgList(m, 1));

@@ -79,6 +79,9 @@ class Server {
   void Watch(Connection& c, int db, std::string_view key);
   void UnwatchAll(Connection& c);
   void TouchWatchedKey(int db, std::string_view key);
+  // A handler that names exactly which keys it modified (SignalModifiedKey in util.h) turns
+  // off the fallback of invalidating every key argument of a write that changed data.
+  bool keys_signaled = false;
   void TouchWatchedDb(int db);  // FLUSHDB / SWAPDB / FLUSHALL
 
   Config& config() { return *config_; }

@@ -446,7 +446,8 @@ void BitFieldGeneric(CommandContext& ctx, bool ro_command) {
   ctx.reply.Array(ops.size());
   for (const FieldOp& op : ops) {
     if (op.kind != FieldOpKind::kGet) {
-      if (RunFieldWrite(ctx, op, h, grew)) ++changes;
+      // A write op means !readonly, so `h` was made writable above.
+      if (h != nullptr && RunFieldWrite(ctx, op, h, grew)) ++changes;
       continue;
     }
     std::string_view s = h ? h->view() : value;
@@ -478,8 +479,7 @@ void RegisterBitmapCommands(CommandTable& t) {
        "Perform bitwise operations between strings", "2.6.0"},
       {"bitfield", -2, "write denyoom", 1, 1, 1, "@write @bitmap @slow", BitFieldCmd, "bitmap",
        "Perform arbitrary bitfield integer operations on strings", "3.2.0"},
-      {"bitfield_ro", -2, "readonly fast", 1, 1, 1, "@read @bitmap @fast", BitFieldRoCmd,
-       "bitmap",
+      {"bitfield_ro", -2, "readonly fast", 1, 1, 1, "@read @bitmap @fast", BitFieldRoCmd, "bitmap",
        "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
        "6.0.0"},
   };

@@ -116,6 +116,8 @@ void Restore(CommandContext& ctx) {
   std::string_view body = payload.substr(1, payload.size() - 11);
   RdbDecoder vdec(body);
   RdbRecord rec;
+  rec.type = type;
+  rec.key = std::string(key);
   std::string err;
   if (!vdec.ReadValue(type, &rec, &err) || vdec.offset() != body.size()) {
     ctx.reply.Error("ERR Bad data format");

@@ -369,7 +369,7 @@ int TypeFromName(std::string_view t) {
 
 void Scan(CommandContext& ctx) {
   uint64_t cursor;
-  if (!StringToUint64(ctx.args[1], &cursor)) {
+  if (!ParseScanCursor(ctx.args[1], &cursor)) {
     ctx.reply.Error("ERR invalid cursor");
     return;
   }

@@ -412,6 +412,7 @@ void SMove(CommandContext& ctx) {
   }
   if (s.size() == 0) Ks(ctx).Delete(ctx.db, src);  // de stays valid: another key's entry
   Dirty(ctx);
+  SignalModifiedKey(ctx, src);
   IntsetLimit limit(ctx.server.config());
   SetObj d = de ? ObjOf(de) : SetObj::ForFirst(member);
   bool added = d.Add(member, limit);
@@ -420,7 +421,10 @@ void SMove(CommandContext& ctx) {
   } else {
     de->set_ptr(d.raw());
   }
-  if (added) Dirty(ctx);
+  if (added) {
+    Dirty(ctx);
+    SignalModifiedKey(ctx, dst);  // only a real addition touches the destination
+  }
   ctx.reply.Integer(1);
 }
 
@@ -877,17 +881,6 @@ void SDiffStore(CommandContext& ctx) {
 // parseScanCursorOrReply: strtoul over the argument as a C string (it ends at a NUL byte), no
 // leading space, nothing after the digits, no overflow. strtoul's leniency stays: '+', a '-'
 // that negates, and the empty string (cursor 0).
-bool ParseScanCursor(std::string_view arg, uint64_t* out) {
-  std::string s(arg.substr(0, arg.find('\0')));
-  if (!s.empty() && isspace(static_cast<unsigned char>(s[0]))) return false;
-  errno = 0;
-  char* end;
-  unsigned long v = strtoul(s.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return false;
-  *out = v;
-  return true;
-}
-
 void SScan(CommandContext& ctx) {
   uint64_t cursor;
   if (!ParseScanCursor(ctx.args[2], &cursor)) {

@@ -2,6 +2,9 @@
 // lookups, and case-insensitive option matching.
 #pragma once
 
+#include <cerrno>
+#include <cstdlib>
+#include <string>
 #include <string_view>
 
 #include "datastructs/kv_entry.h"
@@ -28,6 +31,19 @@ inline bool ArgInt64(CommandContext& ctx, std::string_view s, int64_t* out,
   if (StringToInt64(s, out)) return true;
   ctx.reply.Error(msg);
   return false;
+}
+
+// SCAN-family cursors are parsed as Redis does (strtoull semantics: leading space rejected,
+// trailing junk rejected, out of range rejected).
+inline bool ParseScanCursor(std::string_view arg, uint64_t* out) {
+  std::string s(arg.substr(0, arg.find('\0')));
+  if (!s.empty() && isspace(static_cast<unsigned char>(s[0]))) return false;
+  errno = 0;
+  char* end;
+  unsigned long long v = strtoull(s.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE) return false;
+  *out = v;
+  return true;
 }
 
 inline Keyspace& Ks(CommandContext& ctx) { return ctx.server.keyspace(); }
@@ -75,6 +91,13 @@ inline void PropagateAs(CommandContext& ctx, std::initializer_list<std::string_v
 // A write whose effect is nothing (e.g. a failed conditional) propagates nothing.
 inline void PropagateNothing(CommandContext& ctx) {
   if (ctx.server.propagating()) ctx.server.PropagateAs(-2, {});
+}
+
+// WATCH: this key was modified by the current command. Handlers that call it for every key
+// they change get exact invalidation; others fall back to "all key arguments".
+inline void SignalModifiedKey(CommandContext& ctx, std::string_view key, int db = -1) {
+  ctx.server.keys_signaled = true;
+  ctx.server.TouchWatchedKey(db < 0 ? ctx.db : db, key);
 }
 
 // Marks one change for INFO (rdb_changes_since_last_save) and future propagation.

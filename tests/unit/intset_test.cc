@@ -172,7 +172,7 @@ TEST_CASE("intset: validate and adopt blobs") {
   CHECK(copy->Blob() == h.is->Blob());
   Intset::Free(copy);
 
-  CHECK_FALSE(Intset::Validate(blob.substr(0, 7), false));  // header cut
+  CHECK_FALSE(Intset::Validate(blob.substr(0, 7), false));                // header cut
   CHECK_FALSE(Intset::Validate(blob.substr(0, blob.size() - 1), false));  // size mismatch
   std::string bad_enc = blob;
   bad_enc[0] = 3;
@@ -219,9 +219,15 @@ TEST_CASE("intset: randomized against std::set") {
     for (int i = 0; i < 2000; ++i) {
       int64_t v;
       switch (rng() % 3) {
-        case 0: v = static_cast<int16_t>(rng()); break;
-        case 1: v = static_cast<int32_t>(rng()); break;
-        default: v = static_cast<int64_t>(rng()); break;
+        case 0:
+          v = static_cast<int16_t>(rng());
+          break;
+        case 1:
+          v = static_cast<int32_t>(rng());
+          break;
+        default:
+          v = static_cast<int64_t>(rng());
+          break;
       }
       if (round % 2 == 0) v %= 500;  // dense: many duplicates and removals hit
       if (rng() % 3 == 0) {
