@@ -1,6 +1,10 @@
 // sable-server [/path/to/sable.conf] [--name value ...]: Redis's command-line forms.
 #include <unistd.h>
 
+#ifndef SABLE_NO_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -89,6 +93,12 @@ int main(int argc, char** argv) {
   Log(LogLevel::kNotice, "Sable 7.0.15 (Redis-compatible) standalone, port {}, PID: {}",
       config.port, getpid());
   TickClock::Calibrate();
+#ifndef SABLE_NO_JEMALLOC
+  // As Redis does (jemalloc-bg-thread yes): jemalloc's own thread returns freed pages to the
+  // OS, so RSS follows the dataset down. It touches no keyspace data.
+  bool bg = config.GetValue("jemalloc-bg-thread") == "yes";
+  mallctl("background_thread", nullptr, nullptr, &bg, sizeof(bg));
+#endif
   Server server(&config);
   server.executable = argv[0];
   std::string load_err;
