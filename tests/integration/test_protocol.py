@@ -237,9 +237,13 @@ def test_client_query_buffer_limit(server, raw):
     assert raw.call("CONFIG", "SET", "client-query-buffer-limit", "1mb") == b"OK"
     try:
         with server.raw() as c:
-            c.send(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n" + b"x" * 1500000)
-            # closed without a reply
-            assert c.read_until_closed(timeout=5) == b""
+            try:
+                c.send(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n" + b"x" * 1500000)
+            except (ConnectionResetError, BrokenPipeError):
+                pass  # the server may close while we are still sending: that is the outcome
+            else:
+                # closed without a reply
+                assert c.read_until_closed(timeout=5) == b""
         assert raw.call("EXISTS", "k") == 0
     finally:
         assert raw.call("CONFIG", "SET", "client-query-buffer-limit", "1gb") == b"OK"
