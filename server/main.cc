@@ -1,4 +1,5 @@
 // sable-server [/path/to/sable.conf] [--name value ...]: Redis's command-line forms.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #ifndef SABLE_NO_JEMALLOC
@@ -100,6 +101,19 @@ int main(int argc, char** argv) {
   Log(LogLevel::kNotice, "Sable version=7.0.15, bits=64, pid={}, just started", getpid());
   Log(LogLevel::kNotice, "Sable 7.0.15 (Redis-compatible) standalone, port {}, PID: {}",
       config.port, getpid());
+  // Like Redis: make room for maxclients sockets plus the server's own descriptors.
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    rlim_t want = static_cast<rlim_t>(config.maxclients) + 32;
+    if (rl.rlim_cur < want) {
+      rlim_t old = rl.rlim_cur;
+      rl.rlim_cur = want <= rl.rlim_max ? want : rl.rlim_max;
+      if (setrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want)
+        Log(LogLevel::kWarning,
+            "You requested maxclients of {} requiring at least {} max file descriptors; the "
+            "limit is {} (was {}).", config.maxclients, want, rl.rlim_cur, old);
+    }
+  }
   TickClock::Calibrate();
 #ifndef SABLE_NO_JEMALLOC
   // As Redis does (jemalloc-bg-thread yes): jemalloc's own thread returns freed pages to the
