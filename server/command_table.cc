@@ -82,6 +82,17 @@ const CommandSpec* CommandSpec::FindSub(std::string_view n) const {
   return nullptr;
 }
 
+void CommandSpec::KeyPositions(ArgList args, std::vector<int>* out) const {
+  if (keys_fn != nullptr) {
+    keys_fn(args, out);
+    return;
+  }
+  if (first_key <= 0) return;
+  int argc = static_cast<int>(args.size());
+  int last = last_key < 0 ? argc + last_key : last_key;
+  for (int i = first_key; i <= last && i < argc; i += step) out->push_back(i);
+}
+
 std::string CommandSpec::FullName() const {
   return parent ? parent->name + "|" + name : name;
 }
@@ -101,6 +112,7 @@ CommandTable::CommandTable() {
   RegisterReplicationCommands(*this);
   RegisterDumpCommands(*this);
   RegisterBitmapCommands(*this);
+  RegisterHyperLogLogCommands(*this);
 }
 
 CommandSpec* CommandTable::Add(const CommandRow& row) {

@@ -31,6 +31,9 @@ struct CommandContext {
 };
 
 using Handler = void (*)(CommandContext&);
+// Key positions of commands whose keys move with their arguments (numkeys, STORE, ...):
+// appends the indexes of key arguments in `args` (args[0] = command name).
+using KeysFn = void (*)(ArgList args, std::vector<int>* positions);
 
 enum CommandFlag : uint32_t {
   kCmdWrite = 1 << 0,
@@ -78,7 +81,11 @@ struct CommandSpec {
   std::string complexity;
   std::vector<std::unique_ptr<CommandSpec>> subcommands;
   CommandSpec* parent = nullptr;
+  KeysFn keys_fn = nullptr;  // set (after Add) for movable-key commands; flags list "movablekeys"
   mutable CommandStats stats;
+
+  // Indexes of the key arguments of a concrete invocation (first/last/step or keys_fn).
+  void KeyPositions(ArgList args, std::vector<int>* out) const;
 
   const CommandSpec* FindSub(std::string_view name) const;
   std::string FullName() const;  // "config|get"
@@ -136,5 +143,6 @@ void RegisterZSetCommands(CommandTable& t);
 void RegisterReplicationCommands(CommandTable& t);
 void RegisterDumpCommands(CommandTable& t);
 void RegisterBitmapCommands(CommandTable& t);
+void RegisterHyperLogLogCommands(CommandTable& t);
 
 }  // namespace sable

@@ -169,12 +169,10 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
   if (exec_depth == 0 && !prop_queue_.empty()) FlushPropagation(false);
   bool signaled = keys_signaled;
   keys_signaled = signaled_outer;
-  if (!signaled && stats_.dirty != dirty_before && !watched_keys_.empty() &&
-      spec->first_key > 0) {
-    int last = spec->last_key < 0 ? static_cast<int>(args.size()) + spec->last_key
-                                  : spec->last_key;
-    for (int i = spec->first_key; i <= last && i < static_cast<int>(args.size()); i += spec->step)
-      TouchWatchedKey(ctx.db, args[i]);
+  if (!signaled && stats_.dirty != dirty_before && !watched_keys_.empty()) {
+    std::vector<int> pos;
+    spec->KeyPositions(args, &pos);
+    for (int i : pos) TouchWatchedKey(ctx.db, args[i]);
   }
 
   int64_t slower = config_->slowlog_log_slower_than;

@@ -218,11 +218,10 @@ void CommandGetKeys(CommandContext& ctx) {
     return;
   }
   std::vector<std::string_view> keys;
-  if (c->first_key > 0) {
-    int last = c->last_key < 0 ? static_cast<int>(argc) + c->last_key : c->last_key;
-    for (int i = c->first_key; i <= last && i < static_cast<int>(argc); i += c->step)
-      keys.push_back(cmd[i]);
-  }
+  std::vector<int> pos;
+  c->KeyPositions(cmd, &pos);
+  for (int i : pos)
+    if (i > 0 && i < static_cast<int>(argc)) keys.push_back(cmd[i]);
   if (keys.empty()) {
     ctx.reply.Error("ERR The command has no key arguments");
     return;
