@@ -276,6 +276,12 @@ void Config::Mirror(const std::string& name) {
   else if (name == "daemonize") daemonize = v == "yes";
   else if (name == "active-expire-effort") active_expire_effort = static_cast<int>(i64());
   else if (name == "tcp-keepalive") tcp_keepalive = i64();
+  else if (name == "hash-max-listpack-entries") hash_max_listpack_entries = i64();
+  else if (name == "hash-max-listpack-value") hash_max_listpack_value = i64();
+  else if (name == "list-max-listpack-size") list_max_listpack_size = i64();
+  else if (name == "set-max-intset-entries") set_max_intset_entries = i64();
+  else if (name == "zset-max-listpack-entries") zset_max_listpack_entries = i64();
+  else if (name == "zset-max-listpack-value") zset_max_listpack_value = i64();
   else if (name == "save") {
     save.clear();
     std::istringstream is(v);

@@ -68,6 +68,13 @@ class Config {
   bool daemonize = false;
   int active_expire_effort = 1;
   int64_t tcp_keepalive = 300;
+  // Compact-encoding limits, read on hot paths (HSET, RPUSH, SADD, ZADD).
+  int64_t hash_max_listpack_entries = 512;
+  int64_t hash_max_listpack_value = 64;
+  int64_t list_max_listpack_size = -2;
+  int64_t set_max_intset_entries = 512;
+  int64_t zset_max_listpack_entries = 128;
+  int64_t zset_max_listpack_value = 64;
 
  private:
   struct Entry {

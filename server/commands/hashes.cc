@@ -51,21 +51,17 @@ class HashLimits {
   explicit HashLimits(const Config& config) : config_(&config) {}
   HashLimits(size_t entries, size_t value) : entries_(entries), value_(value) {}
   size_t entries() {
-    if (entries_ == kUnread) entries_ = Read("hash-max-listpack-entries");
+    if (entries_ == kUnread) entries_ = Clamp(config_->hash_max_listpack_entries);
     return entries_;
   }
   size_t value() {
-    if (value_ == kUnread) value_ = Read("hash-max-listpack-value");
+    if (value_ == kUnread) value_ = Clamp(config_->hash_max_listpack_value);
     return value_;
   }
 
  private:
   static constexpr size_t kUnread = SIZE_MAX;
-  size_t Read(const char* name) const {
-    int64_t v = 0;
-    StringToInt64(config_->GetValue(name), &v);
-    return v < 0 ? 0 : static_cast<size_t>(v);
-  }
+  static size_t Clamp(int64_t v) { return v < 0 ? 0 : static_cast<size_t>(v); }
   const Config* config_ = nullptr;
   size_t entries_ = kUnread;
   size_t value_ = kUnread;
@@ -977,6 +973,17 @@ void HScan(CommandContext& ctx) {
 }
 
 }  // namespace
+
+// For other families (SORT ... BY/GET pattern->field): the value of `field` in the hash held
+// by `e` into *out; false if the field is absent. REQUIRES: e->type() == ObjType::kHash.
+// (Declared where its users need it; the encoding stays private to this file.)
+bool HashFieldValue(const KvEntry* e, std::string_view field, std::string* out) {
+  LpValue v;
+  if (!ObjOf(e).Get(field, &v)) return false;
+  char buf[kLpIntBufSize];
+  out->assign(v.View(buf));
+  return true;
+}
 
 void RegisterHashCommands(CommandTable& t) {
   ObjectOps ops;
