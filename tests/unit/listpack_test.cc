@@ -228,6 +228,107 @@ TEST_CASE("listpack: validation rejects corruption") {
   LpFree(lp);
 }
 
+// Builds a ziplist (pre-7.0 RDB encoding) entry by entry, as Redis 6 would write it.
+class ZiplistBuilder {
+ public:
+  void Str(const std::string& s) {
+    std::string e = PrevLen();
+    if (s.size() < 64) {
+      e += static_cast<char>(s.size());
+    } else if (s.size() < 16384) {
+      e += static_cast<char>(0x40 | (s.size() >> 8));
+      e += static_cast<char>(s.size() & 0xff);
+    } else {
+      e += static_cast<char>(0x80);
+      for (int i = 3; i >= 0; --i) e += static_cast<char>((s.size() >> (8 * i)) & 0xff);
+    }
+    Add(e + s);
+  }
+  void Int(int64_t v) {
+    std::string e = PrevLen();
+    int n;
+    if (v >= 0 && v <= 12) {
+      e += static_cast<char>(0xF1 + v);
+      n = 0;
+    } else if (v >= INT8_MIN && v <= INT8_MAX) {
+      e += static_cast<char>(0xFE);
+      n = 1;
+    } else if (v >= INT16_MIN && v <= INT16_MAX) {
+      e += static_cast<char>(0xC0);
+      n = 2;
+    } else if (v >= -8388608 && v <= 8388607) {
+      e += static_cast<char>(0xF0);
+      n = 3;
+    } else if (v >= INT32_MIN && v <= INT32_MAX) {
+      e += static_cast<char>(0xD0);
+      n = 4;
+    } else {
+      e += static_cast<char>(0xE0);
+      n = 8;
+    }
+    for (int i = 0; i < n; ++i) e += static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xff);
+    Add(e);
+  }
+  std::string Build() const {
+    std::string zl(10, '\0');
+    uint32_t total = static_cast<uint32_t>(10 + body_.size() + 1);
+    for (int i = 0; i < 4; ++i) zl[i] = static_cast<char>((total >> (8 * i)) & 0xff);
+    zl[8] = static_cast<char>(count_ & 0xff);
+    zl[9] = static_cast<char>(count_ >> 8);
+    return zl + body_ + '\xff';
+  }
+
+ private:
+  std::string PrevLen() const {
+    if (last_ < 254) return std::string(1, static_cast<char>(last_));
+    std::string p(1, '\xfe');
+    for (int i = 0; i < 4; ++i) p += static_cast<char>((last_ >> (8 * i)) & 0xff);
+    return p;
+  }
+  void Add(const std::string& e) {
+    body_ += e;
+    last_ = e.size();
+    ++count_;
+  }
+  std::string body_;
+  size_t last_ = 0;
+  uint16_t count_ = 0;
+};
+
+TEST_CASE("listpack: conversion from ziplist") {
+  ZiplistBuilder zb;
+  std::vector<std::string> want;
+  for (int64_t v : {int64_t{0}, int64_t{12}, int64_t{13}, int64_t{-1}, int64_t{-128},
+                    int64_t{1000}, int64_t{-30000}, int64_t{100000}, int64_t{-8388608},
+                    int64_t{2147483647}, int64_t{-2147483649}, INT64_MAX, INT64_MIN}) {
+    zb.Int(v);
+    want.push_back(std::to_string(v));
+  }
+  for (size_t len : {0, 1, 63, 64, 300, 16383, 16384, 20000}) {
+    std::string s(len, 'z');
+    zb.Str(s);
+    want.push_back(s);
+  }
+  std::string zl = zb.Build();
+  uint8_t* lp = LpFromZiplist(reinterpret_cast<const uint8_t*>(zl.data()), zl.size());
+  REQUIRE(lp != nullptr);
+  CHECK(Elements(lp) == want);
+  CHECK(LpValidate(lp, LpBytes(lp), true));
+  LpFree(lp);
+  // Truncations and a bad encoding byte are rejected.
+  std::string bad = zl.substr(0, zl.size() - 5) + '\xff';
+  bad[0] = static_cast<char>(bad.size());
+  bad[1] = static_cast<char>(bad.size() >> 8);
+  bad[2] = static_cast<char>(bad.size() >> 16);
+  CHECK(LpFromZiplist(reinterpret_cast<const uint8_t*>(bad.data()), bad.size()) == nullptr);
+  CHECK(LpFromZiplist(reinterpret_cast<const uint8_t*>(zl.data()), zl.size() - 1) == nullptr);
+  std::string empty = ZiplistBuilder().Build();
+  uint8_t* e = LpFromZiplist(reinterpret_cast<const uint8_t*>(empty.data()), empty.size());
+  REQUIRE(e != nullptr);
+  CHECK(LpLength(e) == 0);
+  LpFree(e);
+}
+
 TEST_CASE("listpack: random operations against a deque model") {
   std::mt19937_64 rng(12345);
   auto random_value = [&]() -> std::string {
