@@ -1,5 +1,7 @@
 #include "server/objects.h"
 
+#include "persistence/crc64.h"
+
 namespace sable {
 
 namespace {
@@ -41,6 +43,34 @@ const char* EncodingName(const KvEntry* e) {
     }
   }
   return "unknown";
+}
+
+bool DumpPayload(const KvEntry* e, std::string* out, std::string* err) {
+  RdbEncoder enc(out);
+  if (e->type() == ObjType::kString) {
+    enc.Type(rdb::kString);
+    if (e->enc() == Enc::kInt) {
+      enc.Int(e->int_value());
+    } else {
+      char tmp[24];
+      std::string_view v = e->StringView(tmp);
+      enc.Length(v.size());
+      enc.Raw(v);
+    }
+  } else {
+    const ObjectOps& ops = g_ops[static_cast<int>(e->type())];
+    if (!ops.rdb_type || !ops.rdb_save) {
+      *err = "ERR DUMP is not supported for this type yet";
+      return false;
+    }
+    enc.Type(ops.rdb_type(e->ptr()));
+    ops.rdb_save(e->ptr(), enc);
+  }
+  out->push_back(static_cast<char>(rdb::kVersion & 0xff));
+  out->push_back(static_cast<char>((rdb::kVersion >> 8) & 0xff));
+  uint64_t crc = Crc64(0, out->data(), out->size());
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+  return true;
 }
 
 Digest ValueDigest(const KvEntry* e) {

@@ -31,6 +31,10 @@ struct ObjectOps {
   void (*digest)(const void* obj, Digest* out) = nullptr;
 };
 
+// DUMP payload of one value: its RDB serialisation, the RDB version (2 bytes LE) and a
+// CRC64 (8 bytes LE). Used by DUMP and by the RESP form of the AOF base (RESTORE).
+bool DumpPayload(const KvEntry* e, std::string* out, std::string* err);
+
 // Digest of one value (strings handled here, collections through their ObjectOps row).
 Digest ValueDigest(const KvEntry* e);
 

@@ -173,13 +173,19 @@ bool WriteRespImage(Server& s, std::string* out, std::string* err) {
     cmd({"SELECT", d});
     ks.db(db).table.ForEach([&](KvEntry* e) {
       if (!ok) return;
-      if (e->type() != ObjType::kString) {
-        *err = "the RESP AOF base supports strings only so far; use aof-use-rdb-preamble yes";
-        ok = false;
-        return;
+      if (e->type() == ObjType::kString) {
+        char tmp[24];
+        cmd({"SET", e->key(), e->StringView(tmp)});
+      } else {
+        // Collections are rebuilt with RESTORE of their DUMP payload: one command per key
+        // whatever the size, and loadable by redis-server as well.
+        std::string payload;
+        if (!DumpPayload(e, &payload, err)) {
+          ok = false;
+          return;
+        }
+        cmd({"RESTORE", e->key(), "0", payload, "REPLACE"});
       }
-      char tmp[24];
-      cmd({"SET", e->key(), e->StringView(tmp)});
       if (e->has_expire()) {
         std::string w = std::to_string(e->expire_ms());
         cmd({"PEXPIREAT", e->key(), w});

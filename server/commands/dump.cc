@@ -13,30 +13,6 @@ namespace sable {
 
 namespace {
 
-bool SerializeValue(const KvEntry* e, std::string* out, std::string* err) {
-  RdbEncoder enc(out);
-  if (e->type() == ObjType::kString) {
-    enc.Type(rdb::kString);
-    if (e->enc() == Enc::kInt) {
-      enc.Int(e->int_value());
-    } else {
-      char tmp[24];
-      std::string_view v = e->StringView(tmp);
-      enc.Length(v.size());
-      enc.Raw(v);
-    }
-    return true;
-  }
-  const ObjectOps* ops = GetObjectOps(e->type());
-  if (!ops->rdb_type || !ops->rdb_save) {
-    *err = "ERR DUMP is not supported for this type yet";
-    return false;
-  }
-  enc.Type(ops->rdb_type(e->ptr()));
-  ops->rdb_save(e->ptr(), enc);
-  return true;
-}
-
 void Dump(CommandContext& ctx) {
   KvEntry* e = LookupRead(ctx, ctx.args[1]);
   if (e == nullptr) {
@@ -44,14 +20,10 @@ void Dump(CommandContext& ctx) {
     return;
   }
   std::string payload, err;
-  if (!SerializeValue(e, &payload, &err)) {
+  if (!DumpPayload(e, &payload, &err)) {
     ctx.reply.Error(err);
     return;
   }
-  payload.push_back(static_cast<char>(rdb::kVersion & 0xff));
-  payload.push_back(static_cast<char>((rdb::kVersion >> 8) & 0xff));
-  uint64_t crc = Crc64(0, payload.data(), payload.size());
-  for (int i = 0; i < 8; ++i) payload.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
   ctx.reply.Bulk(payload);
 }
 
