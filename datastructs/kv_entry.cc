@@ -24,6 +24,7 @@ HeapStr* HeapStr::New(std::string_view s, size_t cap) {
   h->len = static_cast<uint32_t>(s.size());
   h->cap = static_cast<uint32_t>(cap);
   if (!s.empty()) memcpy(h->data, s.data(), s.size());
+  h->data[s.size()] = '\0';  // like an sds string: one NUL past the end (HLL code relies on it)
   return h;
 }
 
