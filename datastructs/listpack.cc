@@ -57,17 +57,23 @@ uint8_t* Realloc(uint8_t* lp, size_t n) {
 // Size of encoding + data of the entry at `p` (0 for the terminator or a bad encoding byte).
 size_t EncodedSize(const uint8_t* p) {
   uint8_t b = p[0];
-  if (b < 0x80) return 1;                                           // 7-bit uint
-  if (b < 0xC0) return 1 + (b & 0x3F);                              // 6-bit string
-  if (b < 0xE0) return 2;                                           // 13-bit int
+  if (b < 0x80) return 1;                                                  // 7-bit uint
+  if (b < 0xC0) return 1 + (b & 0x3F);                                     // 6-bit string
+  if (b < 0xE0) return 2;                                                  // 13-bit int
   if (b < 0xF0) return 2 + ((static_cast<size_t>(b & 0x0F) << 8) | p[1]);  // 12-bit string
   switch (b) {
-    case 0xF0: return 5 + static_cast<size_t>(Le32(p + 1));  // 32-bit string
-    case 0xF1: return 3;
-    case 0xF2: return 4;
-    case 0xF3: return 5;
-    case 0xF4: return 9;
-    default: return 0;
+    case 0xF0:
+      return 5 + static_cast<size_t>(Le32(p + 1));  // 32-bit string
+    case 0xF1:
+      return 3;
+    case 0xF2:
+      return 4;
+    case 0xF3:
+      return 5;
+    case 0xF4:
+      return 9;
+    default:
+      return 0;
   }
 }
 
@@ -218,9 +224,7 @@ uint8_t* ReplaceEncoded(uint8_t* lp, uint8_t** p, const Encoded& e) {
   return lp;
 }
 
-bool IsIntEncoding(uint8_t b) {
-  return b < 0x80 || (b & 0xE0) == 0xC0 || (b >= 0xF1 && b <= 0xF4);
-}
+bool IsIntEncoding(uint8_t b) { return b < 0x80 || (b & 0xE0) == 0xC0 || (b >= 0xF1 && b <= 0xF4); }
 
 }  // namespace
 
@@ -568,8 +572,10 @@ bool LpValidate(const uint8_t* lp, size_t size, bool deep) {
     uint8_t b = p[0];
     // Bytes of the length field that must be readable before EncodedSize looks at them.
     size_t need = 1;
-    if (b >= 0xE0 && b < 0xF0) need = 2;
-    else if (b == 0xF0) need = 5;
+    if (b >= 0xE0 && b < 0xF0)
+      need = 2;
+    else if (b == 0xF0)
+      need = 5;
     if (static_cast<size_t>(end - p) < need) return false;
     size_t enc = EncodedSize(p);
     if (enc == 0) return false;
@@ -626,11 +632,21 @@ uint8_t* LpFromZiplist(const uint8_t* zl, size_t size) {
     int64_t v;
     size_t n;
     switch (b) {
-      case 0xC0: n = 2; break;
-      case 0xD0: n = 4; break;
-      case 0xE0: n = 8; break;
-      case 0xF0: n = 3; break;
-      case 0xFE: n = 1; break;
+      case 0xC0:
+        n = 2;
+        break;
+      case 0xD0:
+        n = 4;
+        break;
+      case 0xE0:
+        n = 8;
+        break;
+      case 0xF0:
+        n = 3;
+        break;
+      case 0xFE:
+        n = 1;
+        break;
       default:
         if (b < 0xF1 || b > 0xFD) return fail();
         n = 0;
@@ -639,13 +655,23 @@ uint8_t* LpFromZiplist(const uint8_t* zl, size_t size) {
     uint64_t u = 0;
     for (size_t i = 0; i < n; ++i) u |= static_cast<uint64_t>(p[1 + i]) << (8 * i);
     switch (b) {
-      case 0xC0: v = static_cast<int16_t>(u); break;
-      case 0xD0: v = static_cast<int32_t>(u); break;
-      case 0xE0: v = static_cast<int64_t>(u); break;
-      case 0xF0: v = u >= (1u << 23) ? static_cast<int64_t>(u) - (1 << 24) : static_cast<int64_t>(u);
+      case 0xC0:
+        v = static_cast<int16_t>(u);
         break;
-      case 0xFE: v = static_cast<int8_t>(u); break;
-      default: v = (b & 0x0F) - 1;
+      case 0xD0:
+        v = static_cast<int32_t>(u);
+        break;
+      case 0xE0:
+        v = static_cast<int64_t>(u);
+        break;
+      case 0xF0:
+        v = u >= (1u << 23) ? static_cast<int64_t>(u) - (1 << 24) : static_cast<int64_t>(u);
+        break;
+      case 0xFE:
+        v = static_cast<int8_t>(u);
+        break;
+      default:
+        v = (b & 0x0F) - 1;
     }
     lp = LpAppendInt(lp, v);
     p += 1 + n;

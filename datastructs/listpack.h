@@ -99,8 +99,7 @@ enum class LpWhere { kBefore, kAfter };
 // If `newp` is given it receives the position of the inserted element.
 uint8_t* LpInsert(uint8_t* lp, uint8_t* p, LpWhere where, std::string_view s,
                   uint8_t** newp = nullptr);
-uint8_t* LpInsertInt(uint8_t* lp, uint8_t* p, LpWhere where, int64_t v,
-                     uint8_t** newp = nullptr);
+uint8_t* LpInsertInt(uint8_t* lp, uint8_t* p, LpWhere where, int64_t v, uint8_t** newp = nullptr);
 uint8_t* LpAppend(uint8_t* lp, std::string_view s);
 uint8_t* LpPrepend(uint8_t* lp, std::string_view s);
 uint8_t* LpAppendInt(uint8_t* lp, int64_t v);

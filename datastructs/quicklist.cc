@@ -480,6 +480,16 @@ size_t Quicklist::MemoryUsage() const {
   return n;
 }
 
+void* ListValueFromElements(std::span<const std::string_view> items, int fill) {
+  size_t bytes = kLpHeaderSize + 1;
+  for (auto s : items) bytes += s.size();
+  if (!Quicklist::ExceedsLimit(fill, bytes, items.size()))
+    return ListValueOf(LpAppendMany(LpNew(), items));
+  auto* ql = new Quicklist(fill);
+  for (auto s : items) ql->PushBack(s);
+  return ListValueOf(ql);
+}
+
 void ListValueFree(void* v) {
   if (ListIsQuicklist(v)) {
     delete ListAsQuicklist(v);

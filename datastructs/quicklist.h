@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "datastructs/listpack.h"
@@ -101,9 +102,9 @@ class Quicklist {
   bool AllowInsert(const QuicklistNode* node, size_t sz) const;
   QuicklistNode* NewPacked(std::string_view s) const;
   static QuicklistNode* NewPlain(std::string_view s);
-  void LinkAfter(QuicklistNode* at, QuicklistNode* n);   // at == nullptr: list was empty
+  void LinkAfter(QuicklistNode* at, QuicklistNode* n);  // at == nullptr: list was empty
   void LinkBefore(QuicklistNode* at, QuicklistNode* n);
-  void Unlink(QuicklistNode* n);  // unlinks and frees
+  void Unlink(QuicklistNode* n);                          // unlinks and frees
   QuicklistNode* SplitAt(QuicklistNode* node, size_t k);  // node keeps [0,k), returns [k,n)
   void TryMerge(QuicklistNode* a);  // merges a and a->next if both packed and they fit
 
@@ -131,6 +132,10 @@ inline void* ListValueOf(Quicklist* ql) {
 }
 inline void* ListValueOf(uint8_t* lp) { return lp; }
 
+// Builds a list holding `items` in order: one listpack when it fits `fill` (the
+// list-max-listpack-size setting), else a quicklist (SORT ... STORE, loaders).
+// REQUIRES: !items.empty().
+void* ListValueFromElements(std::span<const std::string_view> items, int fill);
 void ListValueFree(void* v);
 void* ListValueDup(const void* v);
 size_t ListValueLength(const void* v);

@@ -71,6 +71,49 @@ void ReplyElement(ReplyWriter& w, const LpValue& v) {
   }
 }
 
+// Bulk replies for a run of elements (LRANGE, pops with a count), formatted into a local
+// buffer and appended in large pieces instead of three appends per element. The bytes are
+// the same in RESP2 and RESP3.
+class BulkBatch {
+ public:
+  explicit BulkBatch(ReplyWriter& w) : w_(w) {}
+  ~BulkBatch() { Flush(); }
+  BulkBatch(const BulkBatch&) = delete;
+  BulkBatch& operator=(const BulkBatch&) = delete;
+
+  void Add(const LpValue& v) {
+    char num[kLpIntBufSize];
+    std::string_view s = v.View(num);
+    if (s.size() + kSlack > sizeof(buf_) - n_) {
+      Flush();
+      if (s.size() + kSlack > sizeof(buf_)) {
+        w_.Bulk(s);
+        return;
+      }
+    }
+    buf_[n_++] = '$';
+    n_ += Uint64ToChars(s.size(), buf_ + n_);
+    buf_[n_++] = '\r';
+    buf_[n_++] = '\n';
+    memcpy(buf_ + n_, s.data(), s.size());
+    n_ += s.size();
+    buf_[n_++] = '\r';
+    buf_[n_++] = '\n';
+  }
+
+  void Flush() {
+    if (n_ == 0) return;
+    w_.Raw({buf_, n_});
+    n_ = 0;
+  }
+
+ private:
+  static constexpr size_t kSlack = 32;  // "$" + length + 2 CRLF (+ the formatter's NUL)
+  ReplyWriter& w_;
+  size_t n_ = 0;
+  char buf_[4096];
+};
+
 // Converts a listpack that would exceed the fill limit after adding `add_bytes` in
 // `add_count` elements into a quicklist (Redis's listTypeTryConvertListpack).
 void GrowCheck(CommandContext& ctx, KvEntry* e, size_t add_bytes, size_t add_count) {
@@ -131,6 +174,14 @@ void PushOne(CommandContext& ctx, KvEntry* e, std::string_view s, End where) {
 void PopN(CommandContext& ctx, KvEntry* e, size_t n, End where) {
   if (IsQl(e)) {
     Quicklist* ql = Ql(ctx, e);
+    if (n == 1) {  // LPOP/RPOP: no index walk
+      if (where == End::kHead) {
+        ql->PopFront();
+      } else {
+        ql->PopBack();
+      }
+      return;
+    }
     ql->DelRange(where == End::kHead ? 0 : -static_cast<long>(n), n);
   } else {
     uint8_t* lp = Lp(e);
@@ -236,8 +287,9 @@ void ReplyRange(CommandContext& ctx, KvEntry* e, int64_t start, int64_t end, boo
   int64_t n = end - start + 1;
   ctx.reply.Array(static_cast<size_t>(n));
   ListIter it(ctx, e, static_cast<long>(reverse ? end : start), !reverse);
+  BulkBatch batch(ctx.reply);
   while (n-- > 0) {
-    ReplyElement(ctx.reply, it.Get());
+    batch.Add(it.Get());
     it.Advance();
   }
 }
@@ -257,8 +309,7 @@ void PopRangeReply(CommandContext& ctx, KvEntry* e, std::string_view key, int64_
 }
 
 // LMPOP/BLMPOP: reply [key, [elements]], pop, and replicate as LPOP/RPOP key count.
-void MPopReply(CommandContext& ctx, KvEntry* e, std::string_view key, int64_t count,
-               End where) {
+void MPopReply(CommandContext& ctx, KvEntry* e, std::string_view key, int64_t count, End where) {
   int64_t llen = static_cast<int64_t>(Length(e));
   char buf[kLpIntBufSize];
   std::string_view n(buf, Int64ToChars(count > llen ? llen : count, buf));
@@ -493,8 +544,8 @@ void LRem(CommandContext& ctx) {
   if (WrongType(ctx, e, ObjType::kList)) return;
   bool forward = toremove >= 0;
   // |INT64_MIN| does not fit: any count that large means "all of them" anyway.
-  uint64_t limit = forward ? static_cast<uint64_t>(toremove)
-                           : static_cast<uint64_t>(-(toremove + 1)) + 1;
+  uint64_t limit =
+      forward ? static_cast<uint64_t>(toremove) : static_cast<uint64_t>(-(toremove + 1)) + 1;
   LpMatcher m(value);
   uint64_t removed = 0;
   ListIter it(ctx, e, forward ? 0 : -1, forward);
@@ -599,8 +650,8 @@ void LPos(CommandContext& ctx) {
         ++arraylen;
         ctx.reply.Integer(matchindex);
         // matches - rank + 1 with Redis's wrap-around: RANK INT64_MIN never reaches COUNT.
-        auto got = static_cast<int64_t>(static_cast<uint64_t>(matches) -
-                                        static_cast<uint64_t>(rank) + 1);
+        auto got =
+            static_cast<int64_t>(static_cast<uint64_t>(matches) - static_cast<uint64_t>(rank) + 1);
         if (count && got >= count) break;
       }
     }
@@ -751,8 +802,7 @@ void MPopGeneric(CommandContext& ctx, size_t numkeys_idx, bool block) {
   int64_t count = -1;
   for (size_t j = where_idx + 1; j < argc; ++j) {
     if (count == -1 && EqNoCase(ctx.args[j], "COUNT") && j + 1 < argc) {
-      if (!ArgRange(ctx, ctx.args[++j], 1, INT64_MAX, &count,
-                    "ERR count should be greater than 0"))
+      if (!ArgRange(ctx, ctx.args[++j], 1, INT64_MAX, &count, "ERR count should be greater than 0"))
         return;
     } else {
       ctx.reply.Error(err::kSyntax);
@@ -922,8 +972,8 @@ void RegisterListCommands(CommandTable& t) {
   t.Add({"llen", 2, "readonly fast", 1, 1, 1, "@read @list @fast", LLen, g,
          "Get the length of a list"});
   t.Add({"lrange", 4, "readonly", 1, 1, 1, rs, LRange, g, "Get a range of elements from a list"});
-  t.Add({"lindex", 3, "readonly", 1, 1, 1, rs, LIndex, g,
-         "Get an element from a list by its index"});
+  t.Add(
+      {"lindex", 3, "readonly", 1, 1, 1, rs, LIndex, g, "Get an element from a list by its index"});
   t.Add({"lset", 4, "write denyoom", 1, 1, 1, ws, LSet, g,
          "Set the value of an element in a list by its index"});
   t.Add({"linsert", 5, "write denyoom", 1, 1, 1, ws, LInsert, g,
@@ -935,16 +985,13 @@ void RegisterListCommands(CommandTable& t) {
   t.Add({"lmove", 5, "write denyoom", 1, 2, 1, ws, LMove, g,
          "Pop an element from a list, push it to another list and return it", "6.2.0"});
   t.Add({"rpoplpush", 3, "write denyoom", 1, 2, 1, ws, RPopLPush, g,
-         "Remove the last element in a list, prepend it to another list and return it",
-         "1.2.0"});
-  t.Add({"lmpop", -4, "write movablekeys", 0, 0, 0, ws, LMPop, g,
-         "Pop elements from a list", "7.0.0"});
+         "Remove the last element in a list, prepend it to another list and return it", "1.2.0"});
+  t.Add({"lmpop", -4, "write movablekeys", 0, 0, 0, ws, LMPop, g, "Pop elements from a list",
+         "7.0.0"});
   t.Add({"blpop", -3, "write noscript blocking", 1, -2, 1, wb, BLPop, g,
-         "Remove and get the first element in a list, or block until one is available",
-         "2.0.0"});
+         "Remove and get the first element in a list, or block until one is available", "2.0.0"});
   t.Add({"brpop", -3, "write noscript blocking", 1, -2, 1, wb, BRPop, g,
-         "Remove and get the last element in a list, or block until one is available",
-         "2.0.0"});
+         "Remove and get the last element in a list, or block until one is available", "2.0.0"});
   t.Add({"blmove", 6, "write denyoom noscript blocking", 1, 2, 1, wb, BLMove, g,
          "Pop an element from a list, push it to another list and return it; or block until "
          "one is available",

@@ -61,13 +61,30 @@ TEST_CASE("listpack: byte layout of small entries") {
 }
 
 TEST_CASE("listpack: integers of every width round-trip") {
-  const int64_t values[] = {0,       1,        127,       128,        -1,         -4096,
-                            4095,    4096,     -4097,     32767,      -32768,     32768,
-                            -32769,  8388607,  -8388608,  8388608,    -8388609,   INT32_MAX,
-                            INT32_MIN, int64_t{INT32_MAX} + 1, int64_t{INT32_MIN} - 1,
-                            INT64_MAX, INT64_MIN};
-  const size_t sizes[] = {2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 10, 10, 10,
-                          10};
+  const int64_t values[] = {0,
+                            1,
+                            127,
+                            128,
+                            -1,
+                            -4096,
+                            4095,
+                            4096,
+                            -4097,
+                            32767,
+                            -32768,
+                            32768,
+                            -32769,
+                            8388607,
+                            -8388608,
+                            8388608,
+                            -8388609,
+                            INT32_MAX,
+                            INT32_MIN,
+                            int64_t{INT32_MAX} + 1,
+                            int64_t{INT32_MIN} - 1,
+                            INT64_MAX,
+                            INT64_MIN};
+  const size_t sizes[] = {2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 10, 10, 10, 10};
   uint8_t* lp = LpNew();
   std::deque<std::string> model;
   size_t i = 0;
@@ -93,8 +110,9 @@ TEST_CASE("listpack: integers of every width round-trip") {
 }
 
 TEST_CASE("listpack: non-canonical numbers stay strings") {
-  const char* texts[] = {"007", "-0", "+1", " 1", "1 ", "1.5", "9223372036854775808",
-                         "-9223372036854775809", "", "0x10", "1e3"};
+  const char* texts[] = {
+      "007", "-0",   "+1", " 1", "1 ", "1.5", "9223372036854775808", "-9223372036854775809",
+      "",    "0x10", "1e3"};
   uint8_t* lp = LpNew();
   for (const char* t : texts) {
     lp = LpAppend(lp, t);
@@ -106,8 +124,8 @@ TEST_CASE("listpack: non-canonical numbers stay strings") {
 }
 
 TEST_CASE("listpack: string length encodings and backlen widths") {
-  const size_t lens[] = {0, 1, 63, 64, 126, 127, 128, 4095, 4096, 16383, 16384, 70000,
-                         2097151, 2097152};
+  const size_t lens[] = {0,    1,    63,    64,    126,   127,     128,
+                         4095, 4096, 16383, 16384, 70000, 2097151, 2097152};
   uint8_t* lp = LpNew();
   std::deque<std::string> model;
   for (size_t len : lens) {
@@ -185,8 +203,8 @@ TEST_CASE("listpack: many-element append/prepend, merge, slice") {
   CHECK(LpLength(a) == 10);
   CHECK(LpValidate(a, LpBytes(a), true));
   uint8_t* s = LpSlice(a, LpSeek(a, 3), 4);
-  CHECK(Elements(s) == std::vector<std::string>{std::string(100, 'x'), "-5", "-5",
-                                                 std::string(100, 'x')});
+  CHECK(Elements(s) ==
+        std::vector<std::string>{std::string(100, 'x'), "-5", "-5", std::string(100, 'x')});
   CHECK(LpValidate(s, LpBytes(s), true));
   LpFree(a);
   LpFree(b);
@@ -266,7 +284,8 @@ class ZiplistBuilder {
       e += static_cast<char>(0xE0);
       n = 8;
     }
-    for (int i = 0; i < n; ++i) e += static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xff);
+    for (int i = 0; i < n; ++i)
+      e += static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xff);
     Add(e);
   }
   std::string Build() const {
@@ -298,9 +317,9 @@ class ZiplistBuilder {
 TEST_CASE("listpack: conversion from ziplist") {
   ZiplistBuilder zb;
   std::vector<std::string> want;
-  for (int64_t v : {int64_t{0}, int64_t{12}, int64_t{13}, int64_t{-1}, int64_t{-128},
-                    int64_t{1000}, int64_t{-30000}, int64_t{100000}, int64_t{-8388608},
-                    int64_t{2147483647}, int64_t{-2147483649}, INT64_MAX, INT64_MIN}) {
+  for (int64_t v : {int64_t{0}, int64_t{12}, int64_t{13}, int64_t{-1}, int64_t{-128}, int64_t{1000},
+                    int64_t{-30000}, int64_t{100000}, int64_t{-8388608}, int64_t{2147483647},
+                    int64_t{-2147483649}, INT64_MAX, INT64_MIN}) {
     zb.Int(v);
     want.push_back(std::to_string(v));
   }
@@ -333,12 +352,18 @@ TEST_CASE("listpack: random operations against a deque model") {
   std::mt19937_64 rng(12345);
   auto random_value = [&]() -> std::string {
     switch (rng() % 6) {
-      case 0: return std::to_string(static_cast<int64_t>(rng()));
-      case 1: return std::to_string(static_cast<int64_t>(rng() % 20000) - 10000);
-      case 2: return std::to_string(rng() % 128);
-      case 3: return std::string(rng() % 70, 'a' + rng() % 26);
-      case 4: return std::string(rng() % 5000, 'b');
-      default: return "0" + std::to_string(rng() % 100);  // leading zero: a string
+      case 0:
+        return std::to_string(static_cast<int64_t>(rng()));
+      case 1:
+        return std::to_string(static_cast<int64_t>(rng() % 20000) - 10000);
+      case 2:
+        return std::to_string(rng() % 128);
+      case 3:
+        return std::string(rng() % 70, 'a' + rng() % 26);
+      case 4:
+        return std::string(rng() % 5000, 'b');
+      default:
+        return "0" + std::to_string(rng() % 100);  // leading zero: a string
     }
   };
   for (int round = 0; round < 20; ++round) {

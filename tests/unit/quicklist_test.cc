@@ -220,6 +220,27 @@ TEST_CASE("quicklist: listpack hand-over and clone") {
   ListValueFree(small);
 }
 
+TEST_CASE("quicklist: list values built from elements pick their encoding") {
+  std::vector<std::string_view> few = {"a", "12", "b"};
+  void* v = ListValueFromElements(few, -2);
+  CHECK(!ListIsQuicklist(v));
+  CHECK(ListValueLength(v) == 3);
+  ListValueFree(v);
+  v = ListValueFromElements(few, 2);  // over a count limit of 2
+  CHECK(ListIsQuicklist(v));
+  CHECK(ListAsQuicklist(v)->node_count() == 2);
+  std::vector<std::string> seen;
+  ListValueForEach(v, [&](const LpValue& e) { seen.push_back(Str(e)); });
+  CHECK(seen == std::vector<std::string>{"a", "12", "b"});
+  ListValueFree(v);
+  std::string big(9000, 'b');
+  std::vector<std::string_view> one_big = {big};
+  v = ListValueFromElements(one_big, -2);
+  CHECK(ListIsQuicklist(v));
+  CHECK(ListAsQuicklist(v)->head()->plain);
+  ListValueFree(v);
+}
+
 TEST_CASE("quicklist: random operations against a deque model") {
   std::mt19937_64 rng(777);
   const int fills[] = {-2, -1, 1, 2, 5, 16, 128};
@@ -230,11 +251,16 @@ TEST_CASE("quicklist: random operations against a deque model") {
       std::deque<std::string> model;
       auto value = [&]() -> std::string {
         switch (rng() % 5) {
-          case 0: return std::to_string(rng() % 1000);
-          case 1: return std::string(rng() % 3000, 'a' + rng() % 26);
-          case 2: return std::string(5000 + rng() % 6000, 'L');  // beyond -1's 4 KB
-          case 3: return std::to_string(static_cast<int64_t>(rng()));
-          default: return "v" + std::to_string(rng() % 50);
+          case 0:
+            return std::to_string(rng() % 1000);
+          case 1:
+            return std::string(rng() % 3000, 'a' + rng() % 26);
+          case 2:
+            return std::string(5000 + rng() % 6000, 'L');  // beyond -1's 4 KB
+          case 3:
+            return std::to_string(static_cast<int64_t>(rng()));
+          default:
+            return "v" + std::to_string(rng() % 50);
         }
       };
       for (int op = 0; op < 1500; ++op) {
