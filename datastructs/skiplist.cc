@@ -5,9 +5,6 @@
 #include <cstdio>
 #include <cstdlib>
 
-#ifndef SABLE_ZSL_BITS
-#define SABLE_ZSL_BITS 2
-#endif
 namespace sable {
 
 namespace {
@@ -92,24 +89,26 @@ Skiplist::~Skiplist() {
 }
 
 int Skiplist::RandomLevel() {
-  // xorshift64*; each pair of zero low bits is one more level: P(level > k) = 4^-k.
+  // xorshift64*; each zero low bit is one more level: P(level > k) = 2^-k.
   rng_ ^= rng_ >> 12;
   rng_ ^= rng_ << 25;
   rng_ ^= rng_ >> 27;
   uint64_t r = rng_ * 0x2545f4914f6cdd1dULL;
-  int level = 1 + std::countr_zero(r | (uint64_t{1} << 62)) / SABLE_ZSL_BITS;
-  return level < kZslMaxLevel ? level : kZslMaxLevel;
+  int level = 1 + std::countr_zero(r | (uint64_t{1} << (kZslMaxLevel - 1)));
+  return level;
 }
 
-bool Skiplist::Step(Walker& w) {
+inline bool Skiplist::Step(Walker& w) {
   if (w.i > 0) {
     const ZslNode::Level* l = w.x->up(w.i);
     ZslNode* y = l->fwd;
     // The cached float decides unless it ties; only then is the next node itself read.
-    if (y != nullptr &&
-        (l->fscore < w.ft || (l->fscore == w.ft && Before(y, w.score, w.member)))) {
+    if (y != nullptr && (l->fscore < w.ft || (l->fscore == w.ft && Before(y, w.score, w.member)))) {
       w.rank += l->span;
       w.x = y;
+      // The next step reads y's link at this level: ask for it now, so that the other
+      // walker's step runs while it arrives (a prefetch does not hold up the pipeline).
+      __builtin_prefetch(y->up(w.i));
       return true;
     }
     w.path->update[w.i] = w.x;
@@ -121,6 +120,7 @@ bool Skiplist::Step(Walker& w) {
   if (y != nullptr && Before(y, w.score, w.member)) {
     ++w.rank;
     w.x = y;
+    __builtin_prefetch(y->fwd0_);
     return true;
   }
   w.path->update[0] = w.x;
@@ -228,14 +228,13 @@ void Skiplist::UpdateScore(ZslNode* n, double score) {
   // The path to the node and the path to its new place, searched together.
   Path from, to;
   FindTwoPaths(n->score_, n->member(), &from, score, n->member(), &to);
-  // Still between its neighbours: only the score changes (as Redis's zslUpdateScore), and the
-  // links into it get the new cached score.
-  ZslNode* prev = from.update[0];
-  if ((prev == header_ || prev->score_ < score) &&
-      (n->fwd0_ == nullptr || n->fwd0_->score_ > score)) {
+  // The new place is next to the node (its predecessor would be the node itself or the node's
+  // predecessor): it stays, only the score changes, and the links into it get the new cached
+  // score.
+  if (to.update[0] == n || to.update[0] == from.update[0]) {
     n->score_ = score;
     const float f = ToFloat(score);
-    for (int i = 1; i < n->height_; ++i) from.update[i]->up(i)->fscore = f;
+    for (int i = 1; i < n->height_ && i < level_; ++i) from.update[i]->up(i)->fscore = f;
     return;
   }
   // `to` was found with n still linked: where n is a predecessor, its own predecessor takes
@@ -330,7 +329,7 @@ ZslNode* Skiplist::FirstInRange(const ZScoreRange& r, uint64_t* rank) const {
     }
   }
   x = x->fwd0_;  // not null: the tail is >= min
-  if (!ScoreLteMax(x->score_, r)) return nullptr;
+  if (x == nullptr || !ScoreLteMax(x->score_, r)) return nullptr;
   if (rank) *rank = traversed + 1;
   return x;
 }
@@ -391,7 +390,7 @@ ZslNode* Skiplist::LastInLexRange(const ZLexRange& r, uint64_t* rank) const {
   return x;
 }
 
-void Skiplist::BeginAppend() {
+void Skiplist::BeginAppend(AppendCursor* c) const {
   // The last node at each level, and its rank: a search for "after everything".
   ZslNode* x = header_;
   uint64_t rank = 0;
@@ -403,12 +402,12 @@ void Skiplist::BeginAppend() {
         x = y;
       }
     }
-    append_last_[i] = i < level_ ? x : header_;
-    append_rank_[i] = i < level_ ? rank : 0;
+    c->last[i] = i < level_ ? x : header_;
+    c->rank[i] = i < level_ ? rank : 0;
   }
 }
 
-ZslNode* Skiplist::Append(double score, std::string_view member) {
+ZslNode* Skiplist::Append(AppendCursor* c, double score, std::string_view member) {
   ZslNode* x = ZslNode::New(RandomLevel(), score, member);
   int h = x->height_;
   if (h > level_) {
@@ -417,20 +416,20 @@ ZslNode* Skiplist::Append(double score, std::string_view member) {
   }
   const uint64_t rank = length_ + 1;  // the new node's rank
   x->fwd0_ = nullptr;
-  append_last_[0]->fwd0_ = x;
+  c->last[0]->fwd0_ = x;
   const float fx = ToFloat(score);
   for (int i = 1; i < h; ++i) {
-    ZslNode::Level* ul = append_last_[i]->up(i);
+    ZslNode::Level* ul = c->last[i]->up(i);
     ul->fwd = x;
     ul->fscore = fx;
-    ul->span = static_cast<uint32_t>(rank - append_rank_[i]);
+    ul->span = static_cast<uint32_t>(rank - c->rank[i]);
     x->up(i)->fwd = nullptr;
     x->up(i)->span = 0;
   }
-  for (int i = h; i < level_; ++i) ++append_last_[i]->up(i)->span;
+  for (int i = h; i < level_; ++i) ++c->last[i]->up(i)->span;
   for (int i = 0; i < h; ++i) {
-    append_last_[i] = x;
-    append_rank_[i] = rank;
+    c->last[i] = x;
+    c->rank[i] = rank;
   }
   tail_ = x;
   ++length_;

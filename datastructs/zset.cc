@@ -156,22 +156,24 @@ size_t ZSet::DeleteRangeByRank(uint64_t start, uint64_t end) {
   return n;
 }
 
-void ZSet::Append(double score, std::string_view member) {
-  ZslNode* n = list_.Append(score, member);
+void ZSet::Append(AppendCursor* c, double score, std::string_view member) {
+  ZslNode* n = list_.Append(c, score, member);
   index_.Insert(n);
 }
 
 ZSet* ZSet::Clone() const {
   auto* z = new ZSet(seed_);
-  z->BeginAppend();
-  for (ZslNode* x = list_.first(); x != nullptr; x = x->next()) z->Append(x->score(), x->member());
+  AppendCursor c;
+  z->BeginAppend(&c);
+  for (ZslNode* x = list_.first(); x != nullptr; x = x->next())
+    z->Append(&c, x->score(), x->member());
   return z;
 }
 
 size_t ZSet::MemoryUsage() const {
   constexpr size_t kSamples = 32;
-  size_t bytes = sizeof(*this) + index_.BucketCount() * sizeof(void*) +
-                 ZslNode::AllocBytes(kZslMaxLevel, 0);
+  size_t bytes =
+      sizeof(*this) + index_.BucketCount() * sizeof(void*) + ZslNode::AllocBytes(kZslMaxLevel, 0);
   size_t sampled = 0, sampled_bytes = 0;
   for (ZslNode* x = list_.first(); x != nullptr && sampled < kSamples; x = x->next()) {
     sampled_bytes += malloc_usable_size(const_cast<void*>(x->alloc_start()));
@@ -485,11 +487,12 @@ void ZObj::ConvertToSkiplist() {
   if (!is_listpack()) return;
   uint8_t* l = lp();
   auto* z = new ZSet(ZsetSeed());
-  z->BeginAppend();
+  ZSet::AppendCursor c;
+  z->BeginAppend(&c);
   char buf[kLpIntBufSize];
   for (uint8_t* eptr = LpFirst(l); eptr != nullptr;) {
     uint8_t* sptr = LpNext(l, eptr);
-    z->Append(ZlpScore(sptr), LpGet(eptr).View(buf));
+    z->Append(&c, ZlpScore(sptr), LpGet(eptr).View(buf));
     eptr = LpNext(l, sptr);
   }
   LpFree(l);
@@ -506,8 +509,7 @@ void ZObj::ConvertToListpack() {
   set_lp(l);
 }
 
-void ZObj::ConvertToListpackIfNeeded(const ZsetLimits& limits, size_t maxelelen,
-                                     size_t totelelen) {
+void ZObj::ConvertToListpackIfNeeded(const ZsetLimits& limits, size_t maxelelen, size_t totelelen) {
   if (is_listpack()) return;
   if (zs()->size() <= limits.max_entries && maxelelen <= limits.max_value &&
       totelelen <= kLpSafetySize)

@@ -77,8 +77,9 @@ class ZSet {
 
   // Bulk load of elements in (score, member) order, e.g. from a listpack: O(1) per element.
   // REQUIRES: each element sorts after the previous ones and is not yet present.
-  void BeginAppend() { list_.BeginAppend(); }
-  void Append(double score, std::string_view member);
+  using AppendCursor = Skiplist::AppendCursor;
+  void BeginAppend(AppendCursor* c) const { list_.BeginAppend(c); }
+  void Append(AppendCursor* c, double score, std::string_view member);
 
   ZslNode* RandomNode() { return index_.RandomNode(); }
   // One ZSCAN step over the index (Redis's reverse-binary cursor); fn(ZslNode*).
@@ -235,7 +236,7 @@ class ZIter {
   // Skiplist.
   const Skiplist* list_ = nullptr;
   ZslNode* node_ = nullptr;
-  uint64_t rank_ = 0;  // reverse: 1-based rank of the last node not yet loaded (0: none left)
+  uint64_t rank_ = 0;        // reverse: 1-based rank of the last node not yet loaded (0: none left)
   size_t limit_ = SIZE_MAX;  // reverse: elements the caller may still read
   static constexpr int kChunk = 32;
   uint64_t next_chunk_ = 8;

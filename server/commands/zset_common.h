@@ -19,7 +19,8 @@ inline ZsetLimits Limits(CommandContext& ctx) {
   int64_t entries = 128, value = 64;
   StringToInt64(cfg.GetValue("zset-max-listpack-entries"), &entries);
   StringToInt64(cfg.GetValue("zset-max-listpack-value"), &value);
-  return {static_cast<size_t>(entries < 0 ? 0 : entries), static_cast<size_t>(value < 0 ? 0 : value)};
+  return {static_cast<size_t>(entries < 0 ? 0 : entries),
+          static_cast<size_t>(value < 0 ? 0 : value)};
 }
 
 // Looks up a sorted set: nullptr if absent; *wrong (and a WRONGTYPE reply) for another type.

@@ -40,7 +40,7 @@ class RangeSink {
     if (store_) {
       limits_ = Limits(ctx_);
       obj_ = length > static_cast<int64_t>(limits_.max_entries) ? ZObj::NewSkiplist()
-                                                                 : ZObj::NewListpack();
+                                                                : ZObj::NewListpack();
       return;
     }
     if (length > 0) {
@@ -70,7 +70,8 @@ class RangeSink {
       return;
     }
     if (is_deferred_)
-      ctx_.reply.EndDeferredArray(deferred_, withscores_ && !ctx_.reply.resp3() ? 2 * count : count);
+      ctx_.reply.EndDeferredArray(deferred_,
+                                  withscores_ && !ctx_.reply.resp3() ? 2 * count : count);
   }
 
  private:
@@ -396,8 +397,7 @@ void SetOpGeneric(CommandContext& ctx, std::string_view dst, size_t numkeys_idx,
   int64_t setnum;
   if (!ArgInt64(ctx, a[numkeys_idx], &setnum)) return;
   if (setnum < 1) {
-    ctx.reply.Error("ERR at least 1 input key is needed for '" + ctx.spec.FullName() +
-                    "' command");
+    ctx.reply.Error("ERR at least 1 input key is needed for '" + ctx.spec.FullName() + "' command");
     return;
   }
   if (setnum > static_cast<int64_t>(a.size() - (numkeys_idx + 1))) {
@@ -429,8 +429,7 @@ void SetOpGeneric(CommandContext& ctx, std::string_view dst, size_t numkeys_idx,
           return;
         }
       }
-    } else if (op != SetOp::kDiff && !card_only && remaining >= 2 &&
-               EqNoCase(a[j], "aggregate")) {
+    } else if (op != SetOp::kDiff && !card_only && remaining >= 2 && EqNoCase(a[j], "aggregate")) {
       std::string_view v = a[j + 1];
       if (EqNoCase(v, "sum")) {
         agg = Aggregate::kSum;
@@ -447,8 +446,7 @@ void SetOpGeneric(CommandContext& ctx, std::string_view dst, size_t numkeys_idx,
       withscores = true;
       ++j;
     } else if (card_only && remaining >= 2 && EqNoCase(a[j], "limit")) {
-      if (!ArgLongRange(ctx, a[j + 1], 0, LONG_MAX, &limit, "ERR LIMIT can't be negative"))
-        return;
+      if (!ArgLongRange(ctx, a[j + 1], 0, LONG_MAX, &limit, "ERR LIMIT can't be negative")) return;
       j += 2;
     } else {
       ctx.reply.Error(err::kSyntax);
@@ -541,8 +539,9 @@ void SetOpGeneric(CommandContext& ctx, std::string_view dst, size_t numkeys_idx,
       z = ZObj::FromListpack(lp);
     } else {
       z = ZObj::NewSkiplist();
-      z.zs()->BeginAppend();
-      for (const Elem& x : result) z.zs()->Append(x.score, x.member);
+      ZSet::AppendCursor c;
+      z.zs()->BeginAppend(&c);
+      for (const Elem& x : result) z.zs()->Append(&c, x.score, x.member);
     }
     StoreZset(ctx, dst, z);
     return;

@@ -54,8 +54,8 @@ TEST_CASE("skiplist: order is score then member bytes") {
   sl.Insert(-1, "x");
   sl.Insert(2, std::string("\xff", 1));
   sl.Insert(2, "");
-  std::vector<Elem> want = {{-1, "x"}, {1, "z"}, {2, ""}, {2, "a"}, {2, "ab"}, {2, "b"},
-                            {2, "\xff"}};
+  std::vector<Elem> want = {{-1, "x"}, {1, "z"}, {2, ""},    {2, "a"},
+                            {2, "ab"}, {2, "b"}, {2, "\xff"}};
   CHECK(Contents(sl) == want);
   CHECK(sl.last()->member() == "\xff");
   CHECK(sl.Verify());
@@ -114,7 +114,7 @@ TEST_CASE("skiplist: score ranges, inclusive and exclusive") {
   n = sl.LastInRange({10, 20, false, true}, &rank);
   CHECK(n->score() == 19);
   CHECK(rank == 19);
-  CHECK(sl.FirstInRange({20, 10}) == nullptr);           // min > max
+  CHECK(sl.FirstInRange({20, 10}) == nullptr);             // min > max
   CHECK(sl.FirstInRange({5, 5, true, false}) == nullptr);  // empty point interval
   CHECK(sl.FirstInRange({100.5, 200}) == nullptr);
   CHECK(sl.LastInRange({-5, 0.5}) == nullptr);
@@ -174,7 +174,8 @@ TEST_CASE("skiplist: range deletions keep every invariant") {
       ZScoreRange r{static_cast<double>(rng() % 100), 0, rng() % 2 == 0, rng() % 2 == 0};
       r.max = r.min + static_cast<double>(rng() % 30);
       removed = sl.DeleteRangeByScore(r, free_node);
-      std::erase_if(m.s, [&](const Elem& e) { return ScoreGteMin(e.first, r) && ScoreLteMax(e.first, r); });
+      std::erase_if(
+          m.s, [&](const Elem& e) { return ScoreGteMin(e.first, r) && ScoreLteMax(e.first, r); });
     } else if (kind == 1) {
       uint64_t start = 1 + rng() % 500;
       uint64_t end = start + rng() % 100;
@@ -197,7 +198,8 @@ TEST_CASE("skiplist: range deletions keep every invariant") {
       ZLexRange r{{ZLexBound::kValue, rng() % 2 == 0, lo}, {ZLexBound::kValue, rng() % 2 == 0, hi}};
       size_t got = eq.DeleteRangeByLex(r, free_node);
       size_t before = em.s.size();
-      std::erase_if(em.s, [&](const Elem& e) { return LexGteMin(e.second, r) && LexLteMax(e.second, r); });
+      std::erase_if(
+          em.s, [&](const Elem& e) { return LexGteMin(e.second, r) && LexLteMax(e.second, r); });
       CHECK(got == before - em.s.size());
       CHECK(Contents(eq) == em.Vec());
       CHECK(eq.Verify());
@@ -249,6 +251,49 @@ TEST_CASE("skiplist: update score moves the same node and keeps spans") {
   for (ZslNode* n : nodes) CHECK(sl.ByRank(sl.Rank(n)) == n);
 }
 
+TEST_CASE("skiplist: scores that round to the same float still order exactly") {
+  // The cached float scores tie for all of these: the search must fall back to the doubles.
+  const double close[] = {1.0,      1.0 + 0x1p-40, 1.0 + 0x1p-30, 1.0 - 0x1p-45, 1e39,
+                          2e39,     1e300,         INFINITY,      -1e300,        -INFINITY,
+                          0x1p-149, 1e-300,        -1e-300,       0.0,           -0.0};
+  std::mt19937_64 rng(5);
+  Skiplist sl;
+  Model m;
+  std::vector<ZslNode*> nodes;
+  for (int i = 0; i < 3000; ++i) {
+    double s = close[rng() % std::size(close)];
+    std::string mem = Member(i);
+    nodes.push_back(sl.Insert(s, mem));
+    m.s.emplace(s, mem);
+  }
+  for (int step = 0; step < 3000; ++step) {
+    ZslNode* n = nodes[rng() % nodes.size()];
+    double now = close[rng() % std::size(close)];
+    if (now == n->score()) continue;
+    std::string mem(n->member());
+    m.s.erase({n->score(), mem});
+    sl.UpdateScore(n, now);
+    m.s.emplace(now, mem);
+  }
+  REQUIRE(sl.Verify());
+  auto v = m.Vec();
+  auto got = Contents(sl);
+  REQUIRE(got.size() == v.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    // -0.0 and 0.0 compare equal: the model and the list agree on the member order only.
+    CHECK(got[i].second == v[i].second);
+  }
+  for (ZslNode* n : nodes) CHECK(sl.ByRank(sl.Rank(n)) == n);
+  ZScoreRange r{1.0, 1.0 + 0x1p-30, true, false};
+  uint64_t lo, hi;
+  REQUIRE(sl.FirstInRange(r, &lo) != nullptr);
+  REQUIRE(sl.LastInRange(r, &hi) != nullptr);
+  size_t want = 0;
+  for (const auto& e : v)
+    if (ScoreGteMin(e.first, r) && ScoreLteMax(e.first, r)) ++want;
+  CHECK(hi - lo + 1 == want);
+}
+
 TEST_CASE("skiplist: unlink then free") {
   Skiplist sl;
   ZslNode* a = sl.Insert(1, "a");
@@ -264,7 +309,7 @@ TEST_CASE("skiplist: unlink then free") {
   CHECK(sl.Verify());
 }
 
-TEST_CASE("skiplist: random levels follow p = 1/4") {
+TEST_CASE("skiplist: random levels follow p = 1/2") {
   Skiplist sl;
   constexpr int kDraws = 400000;
   int counts[kZslMaxLevel + 1] = {};
@@ -274,27 +319,31 @@ TEST_CASE("skiplist: random levels follow p = 1/4") {
     REQUIRE(l <= kZslMaxLevel);
     ++counts[l];
   }
-  // P(level = k) = (3/4) (1/4)^(k-1): 300000, 75000, 18750, 4687 expected.
-  CHECK(counts[1] > 297000);
-  CHECK(counts[1] < 303000);
-  CHECK(counts[2] > 73000);
-  CHECK(counts[2] < 77000);
-  CHECK(counts[3] > 17750);
-  CHECK(counts[3] < 19750);
-  CHECK(counts[4] > 4200);
-  CHECK(counts[4] < 5200);
+  // P(level = k) = 2^-k: 200000, 100000, 50000, 25000, 12500 expected.
+  CHECK(counts[1] > 197000);
+  CHECK(counts[1] < 203000);
+  CHECK(counts[2] > 98000);
+  CHECK(counts[2] < 102000);
+  CHECK(counts[3] > 48500);
+  CHECK(counts[3] < 51500);
+  CHECK(counts[4] > 24000);
+  CHECK(counts[4] < 26000);
+  CHECK(counts[8] > 1300);  // 1562 expected
+  CHECK(counts[8] < 1850);
+  CHECK(counts[kZslMaxLevel] < 5);
 }
 
 TEST_CASE("skiplist: append builds the same list as inserts") {
   Skiplist a;
-  a.BeginAppend();
-  for (int i = 0; i < 3000; ++i) a.Append(i / 3, Member(100000 + i));
+  Skiplist::AppendCursor c;
+  a.BeginAppend(&c);
+  for (int i = 0; i < 3000; ++i) a.Append(&c, i / 3, Member(100000 + i));
   CHECK(a.size() == 3000);
   CHECK(a.Verify());
   for (uint64_t r = 1; r <= 3000; r += 37) CHECK(a.Rank(a.ByRank(r)) == r);
   // Appending after existing elements, then inserting in the middle.
-  a.BeginAppend();
-  a.Append(5000, "zz");
+  a.BeginAppend(&c);
+  a.Append(&c, 5000, "zz");
   a.Insert(500.5, "mid");
   CHECK(a.Verify());
   CHECK(a.last()->member() == "zz");

@@ -168,10 +168,18 @@ TEST_CASE("zset: conversions both ways keep elements, order and scores") {
   for (int i = 0; i < 200; ++i) {
     double score;
     switch (i % 4) {
-      case 0: score = static_cast<double>(rng() % 50); break;
-      case 1: score = static_cast<double>(rng() % 1000) / 7.0; break;
-      case 2: score = i % 8 == 2 ? INFINITY : -INFINITY; break;
-      default: score = 1e300 * static_cast<double>(rng() % 3); break;
+      case 0:
+        score = static_cast<double>(rng() % 50);
+        break;
+      case 1:
+        score = static_cast<double>(rng() % 1000) / 7.0;
+        break;
+      case 2:
+        score = i % 8 == 2 ? INFINITY : -INFINITY;
+        break;
+      default:
+        score = 1e300 * static_cast<double>(rng() % 3);
+        break;
     }
     std::string m = i % 3 ? "k" + std::to_string(rng() % 1000) : std::to_string(rng() % 1000);
     int out;
