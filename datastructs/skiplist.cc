@@ -9,15 +9,6 @@ namespace sable {
 
 namespace {
 
-size_t VarintSize(size_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
 // The member's order key: score first, then the member bytes.
 inline bool Before(const ZslNode* x, double score, std::string_view member) {
   return x->score() < score || (x->score() == score && CompareMembers(x->member(), member) < 0);
@@ -39,7 +30,8 @@ bool LexRangeEmpty(const ZLexRange& r) {
 // ---- nodes ------------------------------------------------------------------------------------
 
 size_t ZslNode::AllocBytes(int height, size_t member_len) {
-  return kLevelBytes * (height - 1) + kLenOffset + VarintSize(member_len) + member_len;
+  return kLevelBytes * (height - 1) + kFixedBytes + (member_len >= kLongLen ? 8 : 0) +
+         member_len;
 }
 
 ZslNode* ZslNode::New(int height, double score, std::string_view member) {
@@ -50,16 +42,20 @@ ZslNode* ZslNode::New(int height, double score, std::string_view member) {
     std::abort();
   }
   auto* n = reinterpret_cast<ZslNode*>(mem + kLevelBytes * (height - 1));
-  n->score_ = score;
-  n->hash_next_ = nullptr;
-  n->height_ = static_cast<uint8_t>(height);
-  auto* p = reinterpret_cast<unsigned char*>(n) + kLenOffset;
-  size_t v = member.size();
-  while (v >= 0x80) {
-    *p++ = static_cast<unsigned char>(v | 0x80);
-    v >>= 7;
+  // The chain link shares its word with the height and length: nodes must live below 2^48.
+  if (reinterpret_cast<uintptr_t>(n) & ~kPtrMask) {
+    std::fprintf(stderr, "Skiplist: node address %p is above 2^48\n", static_cast<void*>(n));
+    std::abort();
   }
-  *p++ = static_cast<unsigned char>(v);
+  n->score_ = score;
+  const uint64_t len = member.size() >= kLongLen ? kLongLen : member.size();
+  n->meta_ = (static_cast<uint64_t>(height - 1) << kHeightShift) | (len << kLenShift);
+  char* p = reinterpret_cast<char*>(n) + kFixedBytes;
+  if (len == kLongLen) {
+    const uint64_t full = member.size();
+    std::memcpy(p, &full, sizeof(full));
+    p += sizeof(full);
+  }
   if (!member.empty()) std::memcpy(p, member.data(), member.size());
   return n;
 }
@@ -150,7 +146,7 @@ void Skiplist::FindTwoPaths(double score_a, std::string_view member_a, Path* a, 
 }
 
 void Skiplist::LinkAt(ZslNode* x, Path* path) {
-  int h = x->height_;
+  int h = x->height();
   if (h > level_) {
     for (int i = level_; i < h; ++i) {
       path->rank[i] = 0;
@@ -234,7 +230,7 @@ void Skiplist::UpdateScore(ZslNode* n, double score) {
   if (to.update[0] == n || to.update[0] == from.update[0]) {
     n->score_ = score;
     const float f = ToFloat(score);
-    for (int i = 1; i < n->height_ && i < level_; ++i) from.update[i]->up(i)->fscore = f;
+    for (int i = 1; i < n->height() && i < level_; ++i) from.update[i]->up(i)->fscore = f;
     return;
   }
   // `to` was found with n still linked: where n is a predecessor, its own predecessor takes
@@ -409,7 +405,7 @@ void Skiplist::BeginAppend(AppendCursor* c) const {
 
 ZslNode* Skiplist::Append(AppendCursor* c, double score, std::string_view member) {
   ZslNode* x = ZslNode::New(RandomLevel(), score, member);
-  int h = x->height_;
+  int h = x->height();
   if (h > level_) {
     for (int i = level_; i < h; ++i) header_->up(i)->span = static_cast<uint32_t>(length_);
     level_ = h;
@@ -442,7 +438,7 @@ bool Skiplist::Verify() const {
   const ZslNode* prev = nullptr;
   for (const ZslNode* x = header_->fwd0_; x != nullptr; x = x->fwd0_) {
     if (prev != nullptr && !Before(prev, x->score_, x->member())) return false;
-    if (x->height_ < 1 || x->height_ > kZslMaxLevel || x->height_ > level_) return false;
+    if (x->height() < 1 || x->height() > kZslMaxLevel || x->height() > level_) return false;
     prev = x;
     ++n;
   }
@@ -467,7 +463,7 @@ bool Skiplist::Verify() const {
         break;
       }
       if (x->up(i)->span != steps + 1) return false;
-      if (target->height_ <= i) return false;
+      if (target->height() <= i) return false;
       if (x->up(i)->fscore != ToFloat(target->score_)) return false;
       x = target;
     }

@@ -1,5 +1,5 @@
-// Shared by the sorted-set command files (zsets.cc, zset_ranges.cc): typed lookups, the
-// listpack limits from the config, and reply helpers. Not a public interface: other families
+// Shared by the sorted-set command files (zsets.cc, zset_pops.cc, zset_ranges.cc): typed lookups,
+// the listpack limits from the config, and reply helpers. Not a public interface: other families
 // reach sorted sets through datastructs/zset.h.
 #pragma once
 
@@ -97,6 +97,14 @@ inline void ReplyPair(CommandContext& ctx, std::string_view member, double score
   ctx.reply.Bulk(member);
   ctx.reply.Double(score);
 }
+
+// Handlers registered by zsets.cc, defined in zset_pops.cc.
+void ZPopMin(CommandContext& ctx);
+void ZPopMax(CommandContext& ctx);
+void ZMPop(CommandContext& ctx);
+void BZPopMin(CommandContext& ctx);
+void BZPopMax(CommandContext& ctx);
+void BZMPop(CommandContext& ctx);
 
 // Handlers registered by zsets.cc, defined in zset_ranges.cc.
 void ZRange(CommandContext& ctx);

@@ -372,12 +372,37 @@ TEST_CASE("skiplist: reverse walks in chunks") {
 TEST_CASE("skiplist: members of every length round-trip") {
   Skiplist sl;
   std::vector<std::string> ms;
-  for (size_t len : {0, 1, 127, 128, 300, 20000}) ms.push_back(std::string(len, 'x') + "!");
+  for (size_t len : {0, 1, 24, 127, 128, 300, 2045, 2046, 2047, 2048, 20000})
+    ms.push_back(std::string(len, 'x') + "!");
   for (size_t i = 0; i < ms.size(); ++i) sl.Insert(static_cast<double>(i), ms[i]);
   size_t i = 0;
-  for (ZslNode* x = sl.first(); x != nullptr; x = x->next(), ++i) CHECK(x->member() == ms[i]);
-  CHECK(ZslNode::AllocBytes(1, 19) == 45);
-  CHECK(ZslNode::AllocBytes(2, 19) == 61);
+  for (ZslNode* x = sl.first(); x != nullptr; x = x->next(), ++i) {
+    CHECK(x->member() == ms[i]);
+    CHECK(x->height() >= 1);
+  }
+  CHECK(sl.Verify());
+  // 24 fixed bytes, then the member (a long one after its 8-byte length); 16 per upper level.
+  CHECK(ZslNode::AllocBytes(1, 19) == 43);
+  CHECK(ZslNode::AllocBytes(1, 24) == 48);
+  CHECK(ZslNode::AllocBytes(2, 24) == 64);
+  CHECK(ZslNode::AllocBytes(1, 2047) == 24 + 8 + 2047);
+}
+
+TEST_CASE("skiplist: tall nodes keep their height and chain link apart") {
+  Skiplist sl;
+  std::vector<ZslNode*> nodes;
+  for (int i = 0; i < 5000; ++i) nodes.push_back(sl.Insert(i, Member(i)));
+  int max_h = 0;
+  for (ZslNode* n : nodes) {
+    int h = n->height();
+    n->set_hash_next(nodes[0]);  // the link must not disturb the height or the member
+    CHECK(n->height() == h);
+    CHECK(n->hash_next() == nodes[0]);
+    n->set_hash_next(nullptr);
+    max_h = std::max(max_h, h);
+  }
+  CHECK(max_h >= 8);
+  CHECK(sl.Verify());
 }
 
 }  // namespace
