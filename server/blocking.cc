@@ -97,7 +97,7 @@ void Server::SignalKeyReady(int db, std::string_view key) {
 void Server::SignalReadyKeysInDb(int db) {
   std::vector<std::string> keys;
   for (auto& [k, q] : blocking_keys_)
-    if (k.first == db && keyspace_->Find(db, k.second, now_ms_) != nullptr) keys.push_back(k.second);
+    if (k.first == db && keyspace_->Peek(db, k.second) != nullptr) keys.push_back(k.second);
   for (const auto& k : keys) SignalKeyReady(db, k);
 }
 
@@ -112,6 +112,10 @@ void Server::HandleReadyKeys() {
       auto it = blocking_keys_.find(std::make_pair(db, key));
       if (it == blocking_keys_.end()) continue;
       std::deque<Connection*> queue = it->second;  // serving changes the live queue
+      // Like Redis, expire against the time of serving (a MULTI with DEBUG SLEEP may have
+      // let the key expire since the loop's clock was read); an expired key is deleted here
+      // and its DEL propagated after the command that signalled it.
+      UpdateClock();
       for (Connection* c : queue) {
         KvEntry* e = keyspace_->Find(db, key, now_ms_);
         if (e == nullptr) break;  // nothing left to serve on this key
