@@ -987,7 +987,8 @@ void RegisterListCommands(CommandTable& t) {
   t.Add({"rpoplpush", 3, "write denyoom", 1, 2, 1, ws, RPopLPush, g,
          "Remove the last element in a list, prepend it to another list and return it", "1.2.0"});
   t.Add({"lmpop", -4, "write movablekeys", 0, 0, 0, ws, LMPop, g, "Pop elements from a list",
-         "7.0.0"});
+         "7.0.0"})
+      ->keys_fn = NumKeysAfter1;
   t.Add({"blpop", -3, "write noscript blocking", 1, -2, 1, wb, BLPop, g,
          "Remove and get the first element in a list, or block until one is available", "2.0.0"});
   t.Add({"brpop", -3, "write noscript blocking", 1, -2, 1, wb, BRPop, g,
@@ -1001,7 +1002,8 @@ void RegisterListCommands(CommandTable& t) {
          "one is available",
          "2.2.0"});
   t.Add({"blmpop", -5, "write blocking movablekeys", 0, 0, 0, wb, BLMPop, g,
-         "Pop elements from a list, or block until one is available", "7.0.0"});
+         "Pop elements from a list, or block until one is available", "7.0.0"})
+      ->keys_fn = NumKeysAfter2;
 }
 
 }  // namespace sable

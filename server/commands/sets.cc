@@ -982,7 +982,8 @@ void RegisterSetCommands(CommandTable& t) {
   t.Add({"smove", 4, "write fast", 1, 2, 1, wf, SMove, g, "Move a member from one set to another"});
   t.Add({"sinter", -2, "readonly", 1, -1, 1, rs, SInter, g, "Intersect multiple sets"});
   t.Add({"sintercard", -3, "readonly movablekeys", 0, 0, 0, rs, SInterCard, g,
-         "Intersect multiple sets and return the cardinality of the result", "7.0.0"});
+         "Intersect multiple sets and return the cardinality of the result", "7.0.0"})
+      ->keys_fn = NumKeysAfter1;
   t.Add({"sinterstore", -3, "write denyoom", 1, -1, 1, ws, SInterStore, g,
          "Intersect multiple sets and store the resulting set in a key"});
   t.Add({"sunion", -2, "readonly", 1, -1, 1, rs, SUnion, g, "Add multiple sets"});

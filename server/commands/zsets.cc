@@ -581,30 +581,6 @@ void ZScan(CommandContext& ctx) {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Key positions of the numkeys commands (COMMAND GETKEYS, WATCH)
-// ---------------------------------------------------------------------------------------------
-
-// Keys are the `numkeys` arguments after args[idx]; an invalid count gives no keys at all.
-void NumKeysAt(ArgList args, size_t idx, std::vector<int>* out) {
-  int64_t n;
-  if (idx >= args.size() || !StringToInt64(args[idx], &n) || n < 1 ||
-      n > static_cast<int64_t>(args.size() - idx - 1))
-    return;
-  for (int64_t i = 1; i <= n; ++i) out->push_back(static_cast<int>(idx + i));
-}
-
-void NumKeys1(ArgList args, std::vector<int>* out) { NumKeysAt(args, 1, out); }
-void NumKeys2(ArgList args, std::vector<int>* out) { NumKeysAt(args, 2, out); }
-// Z*STORE: the destination, then numkeys sources.
-void StoreKeys(ArgList args, std::vector<int>* out) {
-  std::vector<int> src;
-  NumKeysAt(args, 2, &src);
-  if (src.empty()) return;
-  out->push_back(1);
-  out->insert(out->end(), src.begin(), src.end());
-}
-
 }  // namespace
 
 void RegisterZSetCommands(CommandTable& t) {
@@ -689,7 +665,7 @@ void RegisterZSetCommands(CommandTable& t) {
          "Remove and return members with the highest scores in a sorted set", "5.0.0", pop_cx});
   t.Add({"zmpop", -4, "write movablekeys", 0, 0, 0, ws, ZMPop, g,
          "Remove and return members with scores in a sorted set", "7.0.0", mpop_cx})
-      ->keys_fn = NumKeys1;
+      ->keys_fn = NumKeysAfter1;
   t.Add({"bzpopmin", -3, "write noscript blocking fast", 1, -2, 1, wfb, BZPopMin, g,
          "Remove and return the member with the lowest score from one or more sorted sets, or "
          "block until one is available",
@@ -701,7 +677,7 @@ void RegisterZSetCommands(CommandTable& t) {
   t.Add({"bzmpop", -5, "write blocking movablekeys", 0, 0, 0, wsb, BZMPop, g,
          "Remove and return members with scores in a sorted set or block until one is available",
          "7.0.0", mpop_cx})
-      ->keys_fn = NumKeys2;
+      ->keys_fn = NumKeysAfter2;
   t.Add({"zremrangebyrank", 4, "write", 1, 1, 1, ws, ZRemRangeByRank, g,
          "Remove all members in a sorted set within the given indexes", "2.0.0", rem_cx});
   t.Add({"zremrangebyscore", 4, "write", 1, 1, 1, ws, ZRemRangeByScore, g,
@@ -716,29 +692,29 @@ void RegisterZSetCommands(CommandTable& t) {
   const char* diff_cx = "O(N*K)+O(M*log(M)): N elements of the first input, K inputs, M results.";
   t.Add({"zunion", -3, "readonly movablekeys", 0, 0, 0, rs, ZUnion, g, "Add multiple sorted sets",
          "6.2.0", union_cx})
-      ->keys_fn = NumKeys1;
+      ->keys_fn = NumKeysAfter1;
   t.Add({"zinter", -3, "readonly movablekeys", 0, 0, 0, rs, ZInter, g,
          "Intersect multiple sorted sets", "6.2.0", inter_cx})
-      ->keys_fn = NumKeys1;
+      ->keys_fn = NumKeysAfter1;
   t.Add({"zdiff", -3, "readonly movablekeys", 0, 0, 0, rs, ZDiff, g,
          "Subtract multiple sorted sets", "6.2.0", diff_cx})
-      ->keys_fn = NumKeys1;
+      ->keys_fn = NumKeysAfter1;
   t.Add({"zunionstore", -4, "write denyoom movablekeys", 1, 1, 1, ws, ZUnionStore, g,
          "Add multiple sorted sets and store the resulting sorted set in a new key", "2.0.0",
          union_cx})
-      ->keys_fn = StoreKeys;
+      ->keys_fn = StoreThenNumKeys;
   t.Add({"zinterstore", -4, "write denyoom movablekeys", 1, 1, 1, ws, ZInterStore, g,
          "Intersect multiple sorted sets and store the resulting sorted set in a new key", "2.0.0",
          inter_cx})
-      ->keys_fn = StoreKeys;
+      ->keys_fn = StoreThenNumKeys;
   t.Add({"zdiffstore", -4, "write denyoom movablekeys", 1, 1, 1, ws, ZDiffStore, g,
          "Subtract multiple sorted sets and store the resulting sorted set in a new key", "6.2.0",
          diff_cx})
-      ->keys_fn = StoreKeys;
+      ->keys_fn = StoreThenNumKeys;
   t.Add({"zintercard", -3, "readonly movablekeys", 0, 0, 0, rs, ZInterCard, g,
          "Intersect multiple sorted sets and return the cardinality of the result", "7.0.0",
          "O(N*K): N elements of the smallest input probed in K inputs; LIMIT stops early."})
-      ->keys_fn = NumKeys1;
+      ->keys_fn = NumKeysAfter1;
   t.Add({"zrandmember", -2, "readonly", 1, 1, 1, rs, ZRandMember, g,
          "Get one or multiple random elements from a sorted set", "6.2.0",
          "O(N*log(S)): N elements returned from a set of S."});

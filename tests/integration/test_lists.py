@@ -597,6 +597,12 @@ def test_blocking_errors(raw):
     raw.call("RPUSH", "l", "a")
     assert raw.call("BLPOP", "l", -1) == E("ERR timeout is negative")
     assert raw.call("BLPOP", "l", "abc") == E("ERR timeout is not a float or out of range")
+    assert raw.call("BLPOP", "l", "nan") == E("ERR timeout is not a float or out of range")
+    # Milliseconds beyond a signed 64-bit integer read as negative, as in redis-server 7.0.
+    for huge in ("1e20", "9223372036854776", "inf"):
+        assert raw.call("BLPOP", "l", huge) == E("ERR timeout is negative"), huge
+    assert raw.call("BLPOP", "l", "9223372036854775") == [b"l", b"a"]  # valid: served at once
+    raw.call("RPUSH", "l", "a")
     assert raw.call("BRPOP", "s", "l", 0) == WRONGTYPE
     assert raw.call("BLPOP", "missing", "s", 0) == WRONGTYPE
     assert raw.call("BLPOP", "l", "s", 0) == [b"l", b"a"]  # stops at the first list
