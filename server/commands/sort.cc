@@ -15,7 +15,9 @@
 //  - Numeric sorting parses with strtod (hex, "inf", leading spaces and "" as 0 accepted);
 //    trailing bytes, overflow/underflow and NaN fail the whole command with "One or more
 //    scores can't be converted into double". A missing BY key scores 0. Equal scores fall
-//    back to a binary comparison of the elements.
+//    back to a binary comparison of the elements. (redis-server does not clear errno before
+//    strtod, so after one ERANGE its numeric SORTs may keep failing until a system call
+//    overwrites errno; here each parse starts from errno 0.)
 //  - ALPHA compares with strcoll (the LC_COLLATE locale, set from the environment at start-up
 //    as Redis does) when replying and with a binary comparison when storing; with BY, a
 //    missing key sorts first.
