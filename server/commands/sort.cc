@@ -59,7 +59,7 @@ struct SortItem {
   std::string obj;   // the element
   double score = 0;  // numeric sort weight
   bool has_cmp = false;
-  std::string cmp;   // ALPHA + BY: the weight's text (when has_cmp)
+  std::string cmp;  // ALPHA + BY: the weight's text (when has_cmp)
 };
 
 // Redis's lookupKeyByPattern: the value `pattern` designates for element `subst` into *out;
@@ -189,85 +189,57 @@ int ListFill(CommandContext& ctx) {
   return v > INT_MAX ? INT_MAX : (v < INT_MIN ? INT_MIN : static_cast<int>(v));
 }
 
-void SortGeneric(CommandContext& ctx, bool readonly) {
-  ArgList args = ctx.args;
+// The parsed options of one SORT.
+struct SortRequest {
   SortOrder order;
   int64_t limit_start = 0, limit_count = -1;
-  bool dontsort = false;
-  std::string_view sortby, storekey;
+  bool dontsort = false;  // a BY pattern without '*' was given
   bool has_sortby = false, has_store = false;
+  std::string_view sortby, storekey;
   std::vector<std::string_view> gets;
+};
 
+// Parses the options (args[2..]); replies and returns false on a syntax or LIMIT error.
+bool ParseSortArgs(CommandContext& ctx, bool readonly, SortRequest* req) {
+  ArgList args = ctx.args;
   for (size_t j = 2; j < args.size(); ++j) {
     size_t left = args.size() - j - 1;
     std::string_view a = args[j];
     if (IsOpt(a, "asc")) {
-      order.desc = false;
+      req->order.desc = false;
     } else if (IsOpt(a, "desc")) {
-      order.desc = true;
+      req->order.desc = true;
     } else if (IsOpt(a, "alpha")) {
-      order.alpha = true;
+      req->order.alpha = true;
     } else if (IsOpt(a, "limit") && left >= 2) {
-      if (!ArgInt64(ctx, args[j + 1], &limit_start) || !ArgInt64(ctx, args[j + 2], &limit_count))
-        return;
+      if (!ArgInt64(ctx, args[j + 1], &req->limit_start) ||
+          !ArgInt64(ctx, args[j + 2], &req->limit_count))
+        return false;
       j += 2;
     } else if (!readonly && IsOpt(a, "store") && left >= 1) {
-      storekey = args[++j];
-      has_store = true;
+      req->storekey = args[++j];
+      req->has_store = true;
     } else if (IsOpt(a, "by") && left >= 1) {
-      sortby = args[++j];
-      has_sortby = true;
-      if (CStr(sortby).find('*') == std::string_view::npos) dontsort = true;
+      req->sortby = args[++j];
+      req->has_sortby = true;
+      if (CStr(req->sortby).find('*') == std::string_view::npos) req->dontsort = true;
     } else if (IsOpt(a, "get") && left >= 1) {
-      gets.push_back(args[++j]);
+      req->gets.push_back(args[++j]);
     } else {
       ctx.reply.Error(err::kSyntax);
-      return;
+      return false;
     }
   }
+  return true;
+}
 
-  KvEntry* src = LookupRead(ctx, args[1]);
-  if (src != nullptr && src->type() != ObjType::kSet && src->type() != ObjType::kList &&
-      src->type() != ObjType::kZSet) {
-    ctx.reply.Error(err::kWrongType);
-    return;
-  }
-  ObjType type = src != nullptr ? src->type() : ObjType::kList;
+// The output range [start, end] over the sorted elements (empty when end < start).
+struct OutputRange {
+  int64_t start, end;
+};
 
-  // A set's iteration order is not part of its value: a stored result (and, in Redis, one
-  // seen by a script) is sorted so that replicas and the AOF agree. (No scripting here yet.)
-  if (dontsort && type == ObjType::kSet && has_store) {
-    dontsort = false;
-    order.alpha = true;
-    has_sortby = false;
-  }
-
-  if (type == ObjType::kZSet) {
-    ZObj z(src->ptr());
-    if (z.is_listpack()) {
-      z.ConvertToSkiplist();
-      src->set_ptr(z.raw());
-    }
-  }
-
-  int64_t len = 0;
-  if (src != nullptr) {
-    switch (type) {
-      case ObjType::kList: len = static_cast<int64_t>(ListValueLength(src->ptr())); break;
-      case ObjType::kZSet: len = static_cast<int64_t>(ZObj(src->ptr()).size()); break;
-      default: break;
-    }
-  }
-  std::vector<SortItem> items;
-  if (type == ObjType::kSet) {
-    std::vector<std::string> members;
-    SetMembers(src, &members);
-    len = static_cast<int64_t>(members.size());
-    items.resize(members.size());
-    for (size_t i = 0; i < members.size(); ++i) items[i].obj = std::move(members[i]);
-  }
-
-  // LIMIT sanity as sort.c: clamp to the length; an empty range is [len-1, len-2].
+// LIMIT sanity as sort.c: clamp to the length; an empty range is [len-1, len-2].
+OutputRange ClampLimit(int64_t len, int64_t limit_start, int64_t limit_count) {
   int64_t start = std::min(std::max(limit_start, int64_t{0}), len);
   int64_t count = std::min(std::max(limit_count, int64_t{-1}), len);
   int64_t end = count < 0 ? len - 1 : start + count - 1;
@@ -276,116 +248,184 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
     end = len - 2;
   }
   if (end >= len) end = len - 1;
+  return {start, end};
+}
 
-  if (type == ObjType::kList && src != nullptr) {
-    if (dontsort) {
-      // Native order, only the requested range.
-      if (end >= start) {
-        long from = static_cast<long>(order.desc ? len - start - 1 : start);
-        LoadListRange(src->ptr(), from, static_cast<size_t>(end - start + 1), order.desc, &items);
-      }
-      end -= start;
-      start = 0;
-    } else {
-      items.reserve(static_cast<size_t>(len));
-      ListValueForEach(src->ptr(), [&](const LpValue& v) {
-        char buf[kLpIntBufSize];
-        AddItem(&items, v.View(buf));
-      });
+// Loads the elements to sort from `src` (nullptr: a missing key, an empty list). Without
+// sorting, a list or sorted set loads only the output range, in its native order, and
+// *range is rebased on what was loaded.
+void LoadItems(KvEntry* src, const SortRequest& req, OutputRange* range,
+               std::vector<SortItem>* items) {
+  if (src == nullptr) {
+    *range = ClampLimit(0, req.limit_start, req.limit_count);
+    if (req.dontsort) {
+      range->end -= range->start;
+      range->start = 0;
     }
-  } else if (type == ObjType::kList) {
-    // Missing key: an empty list. sort.c's bookkeeping for the optimised path still applies.
-    if (dontsort) {
-      end -= start;
-      start = 0;
-    }
-  } else if (type == ObjType::kZSet) {
-    ZObj z(src->ptr());
-    if (dontsort) {
-      LoadZsetRange(z, static_cast<size_t>(start), static_cast<size_t>(end - start + 1),
-                    order.desc, &items);
-      end -= start;
-      start = 0;
-    } else {
-      items.reserve(static_cast<size_t>(len));
-      for (ZIter it = ZIter::Begin(z); it.Valid(); it.Next()) AddItem(&items, it.Member());
-    }
-  }
-
-  bool conversion_error = false;
-  if (!dontsort) {
-    std::string byval;
-    for (SortItem& item : items) {
-      std::string_view weight = item.obj;
-      if (has_sortby) {
-        if (!LookupByPattern(ctx, sortby, item.obj, &byval)) continue;
-        weight = byval;
-      }
-      if (order.alpha) {
-        if (has_sortby) {
-          item.cmp = byval;
-          item.has_cmp = true;
-        }
-      } else if (!ParseSortScore(weight, &item.score)) {
-        conversion_error = true;
-      }
-    }
-    order.by_pattern = has_sortby;
-    order.store = has_store;
-    std::stable_sort(items.begin(), items.end(), [&](const SortItem& a, const SortItem& b) {
-      return order.Compare(a, b) < 0;
-    });
-  }
-
-  int64_t range = end - start + 1;
-  int64_t outputlen = gets.empty() ? range : static_cast<int64_t>(gets.size()) * range;
-  if (conversion_error) {
-    ctx.reply.Error("ERR One or more scores can't be converted into double");
     return;
   }
+  switch (src->type()) {
+    case ObjType::kSet: {
+      std::vector<std::string> members;
+      SetMembers(src, &members);
+      items->resize(members.size());
+      for (size_t i = 0; i < members.size(); ++i) (*items)[i].obj = std::move(members[i]);
+      *range = ClampLimit(static_cast<int64_t>(members.size()), req.limit_start, req.limit_count);
+      return;
+    }
+    case ObjType::kList: {
+      auto len = static_cast<int64_t>(ListValueLength(src->ptr()));
+      *range = ClampLimit(len, req.limit_start, req.limit_count);
+      if (!req.dontsort) {
+        items->reserve(static_cast<size_t>(len));
+        ListValueForEach(src->ptr(), [&](const LpValue& v) {
+          char buf[kLpIntBufSize];
+          AddItem(items, v.View(buf));
+        });
+        return;
+      }
+      if (range->end >= range->start) {
+        long from = static_cast<long>(req.order.desc ? len - range->start - 1 : range->start);
+        LoadListRange(src->ptr(), from, static_cast<size_t>(range->end - range->start + 1),
+                      req.order.desc, items);
+      }
+      break;
+    }
+    case ObjType::kZSet: {
+      ZObj z(src->ptr());
+      *range = ClampLimit(static_cast<int64_t>(z.size()), req.limit_start, req.limit_count);
+      if (!req.dontsort) {
+        items->reserve(z.size());
+        for (ZIter it = ZIter::Begin(z); it.Valid(); it.Next()) AddItem(items, it.Member());
+        return;
+      }
+      LoadZsetRange(z, static_cast<size_t>(range->start),
+                    static_cast<size_t>(range->end - range->start + 1), req.order.desc, items);
+      break;
+    }
+    default:
+      return;
+  }
+  range->end -= range->start;
+  range->start = 0;
+}
+
+// Computes the weights and sorts; false if a numeric weight is not a double.
+bool WeighAndSort(CommandContext& ctx, const SortRequest& req, std::vector<SortItem>* items) {
+  bool ok = true;
+  std::string byval;
+  for (SortItem& item : *items) {
+    std::string_view weight = item.obj;
+    if (req.has_sortby) {
+      if (!LookupByPattern(ctx, req.sortby, item.obj, &byval)) continue;
+      weight = byval;
+    }
+    if (req.order.alpha) {
+      if (req.has_sortby) {
+        item.cmp = byval;
+        item.has_cmp = true;
+      }
+    } else if (!ParseSortScore(weight, &item.score)) {
+      ok = false;
+    }
+  }
+  SortOrder order = req.order;
+  order.by_pattern = req.has_sortby;
+  order.store = req.has_store;
+  std::stable_sort(items->begin(), items->end(),
+                   [&](const SortItem& a, const SortItem& b) { return order.Compare(a, b) < 0; });
+  return ok;
+}
+
+void ReplyItems(CommandContext& ctx, const SortRequest& req, const std::vector<SortItem>& items,
+                OutputRange range, int64_t outputlen) {
   std::string val;
-  if (!has_store) {
-    ctx.reply.Array(static_cast<size_t>(outputlen));
-    for (int64_t j = start; j <= end; ++j) {
-      const std::string& obj = items[static_cast<size_t>(j)].obj;
-      if (gets.empty()) ctx.reply.Bulk(obj);
-      for (std::string_view pat : gets) {
-        if (LookupByPattern(ctx, pat, obj, &val)) {
-          ctx.reply.Bulk(val);
-        } else {
-          ctx.reply.Null();
-        }
+  ctx.reply.Array(static_cast<size_t>(outputlen));
+  for (int64_t j = range.start; j <= range.end; ++j) {
+    const std::string& obj = items[static_cast<size_t>(j)].obj;
+    if (req.gets.empty()) ctx.reply.Bulk(obj);
+    for (std::string_view pat : req.gets) {
+      if (LookupByPattern(ctx, pat, obj, &val)) {
+        ctx.reply.Bulk(val);
+      } else {
+        ctx.reply.Null();
       }
     }
-    return;
   }
+}
 
+// STORE: a list of the output (a missing GET value becomes ""), or no key if it is empty.
+void StoreItems(CommandContext& ctx, const SortRequest& req, std::vector<SortItem>* items,
+                OutputRange range, int64_t outputlen) {
   std::vector<std::string> values;
   values.reserve(static_cast<size_t>(outputlen));
-  for (int64_t j = start; j <= end; ++j) {
-    std::string& obj = items[static_cast<size_t>(j)].obj;
-    if (gets.empty()) {
+  std::string val;
+  for (int64_t j = range.start; j <= range.end; ++j) {
+    std::string& obj = (*items)[static_cast<size_t>(j)].obj;
+    if (req.gets.empty()) {
       values.push_back(std::move(obj));
       continue;
     }
-    for (std::string_view pat : gets) {
+    for (std::string_view pat : req.gets) {
       if (!LookupByPattern(ctx, pat, obj, &val)) val.clear();
       values.push_back(val);
     }
   }
+  std::string_view dst = req.storekey;
   if (outputlen > 0) {
     std::vector<std::string_view> views(values.begin(), values.end());
     void* list = ListValueFromElements(views, ListFill(ctx));
-    KvEntry* e = KvEntry::NewPtr(storekey, ObjType::kList, list, -1, LruClock(ctx));
+    KvEntry* e = KvEntry::NewPtr(dst, ObjType::kList, list, -1, LruClock(ctx));
     Ks(ctx).Upsert(ctx.db, e, ctx.now_ms);
-    KeyReady(ctx, storekey);
-    SignalModifiedKey(ctx, storekey);
+    KeyReady(ctx, dst);
+    SignalModifiedKey(ctx, dst);
     Dirty(ctx, static_cast<uint64_t>(outputlen));
-  } else if (LookupWrite(ctx, storekey) != nullptr && Ks(ctx).Delete(ctx.db, storekey)) {
-    SignalModifiedKey(ctx, storekey);
+  } else if (LookupWrite(ctx, dst) != nullptr && Ks(ctx).Delete(ctx.db, dst)) {
+    SignalModifiedKey(ctx, dst);
     Dirty(ctx);
   }
   ctx.reply.Integer(outputlen);
+}
+
+void SortGeneric(CommandContext& ctx, bool readonly) {
+  SortRequest req;
+  if (!ParseSortArgs(ctx, readonly, &req)) return;
+
+  KvEntry* src = LookupRead(ctx, ctx.args[1]);
+  if (src != nullptr && src->type() != ObjType::kSet && src->type() != ObjType::kList &&
+      src->type() != ObjType::kZSet) {
+    ctx.reply.Error(err::kWrongType);
+    return;
+  }
+  // A set's iteration order is not part of its value: a stored result (and, in Redis, one
+  // seen by a script) is sorted so that replicas and the AOF agree. (No scripting here yet.)
+  if (req.dontsort && src != nullptr && src->type() == ObjType::kSet && req.has_store) {
+    req.dontsort = false;
+    req.order.alpha = true;
+    req.has_sortby = false;
+  }
+  if (src != nullptr && src->type() == ObjType::kZSet) {
+    ZObj z(src->ptr());
+    if (z.is_listpack()) {
+      z.ConvertToSkiplist();
+      src->set_ptr(z.raw());
+    }
+  }
+
+  std::vector<SortItem> items;
+  OutputRange range{0, -1};
+  LoadItems(src, req, &range, &items);
+  bool weights_ok = req.dontsort || WeighAndSort(ctx, req, &items);
+
+  int64_t n = range.end - range.start + 1;
+  int64_t outputlen = req.gets.empty() ? n : static_cast<int64_t>(req.gets.size()) * n;
+  if (!weights_ok) {
+    ctx.reply.Error("ERR One or more scores can't be converted into double");
+  } else if (!req.has_store) {
+    ReplyItems(ctx, req, items, range, outputlen);
+  } else {
+    StoreItems(ctx, req, &items, range, outputlen);
+  }
 }
 
 void Sort(CommandContext& ctx) { SortGeneric(ctx, false); }
@@ -422,8 +462,7 @@ void RegisterSortCommands(CommandTable& t) {
       ->keys_fn = SortKeys;
   t.Add({"sort_ro", -2, "readonly movablekeys", 1, 1, 1,
          "@read @set @sortedset @list @slow @dangerous", SortRo, "generic",
-         "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", "7.0.0",
-         cx})
+         "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", "7.0.0", cx})
       ->keys_fn = SortRoKeys;
 }
 
