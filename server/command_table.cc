@@ -134,6 +134,7 @@ CommandTable::CommandTable() {
   RegisterDumpCommands(*this);
   RegisterBitmapCommands(*this);
   RegisterHyperLogLogCommands(*this);
+  RegisterSortCommands(*this);
 }
 
 CommandSpec* CommandTable::Add(const CommandRow& row) {

@@ -151,5 +151,6 @@ void RegisterReplicationCommands(CommandTable& t);
 void RegisterDumpCommands(CommandTable& t);
 void RegisterBitmapCommands(CommandTable& t);
 void RegisterHyperLogLogCommands(CommandTable& t);
+void RegisterSortCommands(CommandTable& t);
 
 }  // namespace sable

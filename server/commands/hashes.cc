@@ -20,6 +20,7 @@
 #include "datastructs/glob.h"
 #include "datastructs/hash_table_map.h"
 #include "datastructs/listpack.h"
+#include "server/commands/cross_family.h"
 #include "server/commands/util.h"
 #include "server/objects.h"
 
@@ -974,9 +975,7 @@ void HScan(CommandContext& ctx) {
 
 }  // namespace
 
-// For other families (SORT ... BY/GET pattern->field): the value of `field` in the hash held
-// by `e` into *out; false if the field is absent. REQUIRES: e->type() == ObjType::kHash.
-// (Declared where its users need it; the encoding stays private to this file.)
+// Declared in cross_family.h (SORT ... BY/GET pattern->field).
 bool HashFieldValue(const KvEntry* e, std::string_view field, std::string* out) {
   LpValue v;
   if (!ObjOf(e).Get(field, &v)) return false;

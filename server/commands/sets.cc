@@ -22,6 +22,7 @@
 #include "datastructs/glob.h"
 #include "datastructs/intset.h"
 #include "datastructs/string_set.h"
+#include "server/commands/cross_family.h"
 #include "server/commands/util.h"
 #include "server/objects.h"
 
@@ -949,6 +950,13 @@ void SMembers(CommandContext& ctx) {
 }
 
 }  // namespace
+
+// Declared in cross_family.h (SORT).
+void SetMembers(const KvEntry* e, std::vector<std::string>* out) {
+  SetObj s = ObjOf(e);
+  out->reserve(out->size() + s.size());
+  s.ForEach([&](std::string_view m) { out->emplace_back(m); });
+}
 
 void RegisterSetCommands(CommandTable& t) {
   ObjectOps ops;
