@@ -113,6 +113,7 @@ CommandTable::CommandTable() {
   RegisterDumpCommands(*this);
   RegisterBitmapCommands(*this);
   RegisterHyperLogLogCommands(*this);
+  RegisterGeoCommands(*this);
 }
 
 CommandSpec* CommandTable::Add(const CommandRow& row) {

@@ -258,7 +258,6 @@ void ZAddGeneric(CommandContext& ctx, int flags) {
   }
 }
 
-void ZAdd(CommandContext& ctx) { ZAddGeneric(ctx, 0); }
 void ZIncrBy(CommandContext& ctx) { ZAddGeneric(ctx, kZAddIncr); }
 
 void ZRem(CommandContext& ctx) {
@@ -606,6 +605,8 @@ void StoreKeys(ArgList args, std::vector<int>* out) {
 }
 
 }  // namespace
+
+void zcmd::ZAdd(CommandContext& ctx) { ZAddGeneric(ctx, 0); }
 
 void RegisterZSetCommands(CommandTable& t) {
   ObjectOps ops;
