@@ -179,8 +179,7 @@ void BoundingBox(const Shape& shape, double* bounds) {
       shape.conversion * (shape.type == Shape::kCircle ? shape.radius : shape.width / 2);
   const double lat_delta = RadDeg(height / kEarthRadiusM);
   const double lon_delta_top = RadDeg(width / kEarthRadiusM / std::cos(DegRad(lat + lat_delta)));
-  const double lon_delta_bottom =
-      RadDeg(width / kEarthRadiusM / std::cos(DegRad(lat - lat_delta)));
+  const double lon_delta_bottom = RadDeg(width / kEarthRadiusM / std::cos(DegRad(lat - lat_delta)));
   // Meridians converge towards the pole: the box's wider edge is the one nearer the equator.
   const bool southern = lat < 0;
   bounds[0] = southern ? lon - lon_delta_bottom : lon - lon_delta_top;

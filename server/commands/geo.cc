@@ -160,9 +160,8 @@ void GeoAdd(CommandContext& ctx) {
     zadd.emplace_back(a[at + 2]);
   }
   std::vector<std::string_view> views(zadd.begin(), zadd.end());
-  CommandContext zctx{ctx.server, ctx.conn,  ArgList(views.data(), views.size()),
-                      ctx.reply,  ctx.spec,  ctx.db,
-                      ctx.now_ms};
+  const ArgList zargs(views.data(), views.size());
+  CommandContext zctx{ctx.server, ctx.conn, zargs, ctx.reply, ctx.spec, ctx.db, ctx.now_ms};
   const uint64_t dirty = ctx.server.stats().dirty;
   zcmd::ZAdd(zctx);
   if (ctx.server.stats().dirty != dirty) ctx.server.PropagateAs(ctx.db, std::move(zadd));
@@ -234,7 +233,8 @@ void PartialQuickSort(std::vector<Point>& v, size_t lo, size_t n, PointCmp cmp, 
   for (;;) {
     if (n < 7) {
       for (size_t pm = lo + 1; pm < lo + n; ++pm)
-        for (size_t pl = pm; pl > lo && cmp(v[pl - 1], v[pl]) > 0; --pl) std::swap(v[pl], v[pl - 1]);
+        for (size_t pl = pm; pl > lo && cmp(v[pl - 1], v[pl]) > 0; --pl)
+          std::swap(v[pl], v[pl - 1]);
       return;
     }
     size_t pm = lo + n / 2;
@@ -281,8 +281,8 @@ void PartialQuickSort(std::vector<Point>& v, size_t lo, size_t n, PointCmp cmp, 
 
 // geoGetPointsInRange: the members with min <= score < max inside the shape, appended in score
 // order; stops once `limit` (0: none) points are collected.
-void PointsInRange(ZObj z, double min, double max, const geo::Shape& shape,
-                   std::vector<Point>* out, size_t limit) {
+void PointsInRange(ZObj z, double min, double max, const geo::Shape& shape, std::vector<Point>* out,
+                   size_t limit) {
   const ZScoreRange range{min, max, false, true};
   for (ZIter it = ZIter::InScoreRange(z, range, false); it.Valid(); it.Next()) {
     const double score = it.Score();
@@ -299,7 +299,7 @@ void PointsInRange(ZObj z, double min, double max, const geo::Shape& shape,
 void SearchCells(ZObj z, const geo::SearchArea& sa, const geo::Shape& shape,
                  std::vector<Point>* out, size_t limit) {
   const geo::Neighbors& n = sa.neighbors;
-  const geo::Hash cells[9] = {sa.hash,       n.north,      n.south,      n.east,      n.west,
+  const geo::Hash cells[9] = {sa.hash,      n.north,      n.south,      n.east,      n.west,
                               n.north_east, n.north_west, n.south_east, n.south_west};
   size_t last = 0;  // as Redis: 0 also means "none yet", so cell 1 is never compared to cell 0
   for (size_t i = 0; i < 9; ++i) {
@@ -625,9 +625,7 @@ void StoreKeywordKeys(ArgList args, size_t from, std::vector<int>* out) {
 }
 
 void GeoRadiusKeys(ArgList args, std::vector<int>* out) { StoreKeywordKeys(args, 6, out); }
-void GeoRadiusByMemberKeys(ArgList args, std::vector<int>* out) {
-  StoreKeywordKeys(args, 5, out);
-}
+void GeoRadiusByMemberKeys(ArgList args, std::vector<int>* out) { StoreKeywordKeys(args, 5, out); }
 
 }  // namespace
 

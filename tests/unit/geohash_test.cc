@@ -135,8 +135,8 @@ TEST_CASE("geohash: neighbours") {
   CHECK(ne.lat.min == no.lat.min);
   CHECK(sw.lon.min == w.lon.min);
   CHECK(sw.lat.min == s.lat.min);
-  for (Hash x : {n.north, n.south, n.east, n.west, n.north_east, n.north_west, n.south_east,
-                 n.south_west})
+  for (Hash x :
+       {n.north, n.south, n.east, n.west, n.north_east, n.north_west, n.south_east, n.south_west})
     CHECK(x.step == 10);
 
   // The grid wraps around: east of the easternmost column is the westernmost one.
