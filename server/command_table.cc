@@ -135,6 +135,7 @@ CommandTable::CommandTable() {
   RegisterBitmapCommands(*this);
   RegisterHyperLogLogCommands(*this);
   RegisterSortCommands(*this);
+  RegisterGeoCommands(*this);
 }
 
 CommandSpec* CommandTable::Add(const CommandRow& row) {

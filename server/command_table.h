@@ -152,5 +152,6 @@ void RegisterDumpCommands(CommandTable& t);
 void RegisterBitmapCommands(CommandTable& t);
 void RegisterHyperLogLogCommands(CommandTable& t);
 void RegisterSortCommands(CommandTable& t);
+void RegisterGeoCommands(CommandTable& t);
 
 }  // namespace sable

@@ -98,6 +98,9 @@ inline void ReplyPair(CommandContext& ctx, std::string_view member, double score
   ctx.reply.Double(score);
 }
 
+// ZADD's handler (zsets.cc). GEOADD runs it on its arguments rewritten as ZADD's, as Redis does.
+void ZAdd(CommandContext& ctx);
+
 // Handlers registered by zsets.cc, defined in zset_pops.cc.
 void ZPopMin(CommandContext& ctx);
 void ZPopMax(CommandContext& ctx);

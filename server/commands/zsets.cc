@@ -258,7 +258,6 @@ void ZAddGeneric(CommandContext& ctx, int flags) {
   }
 }
 
-void ZAdd(CommandContext& ctx) { ZAddGeneric(ctx, 0); }
 void ZIncrBy(CommandContext& ctx) { ZAddGeneric(ctx, kZAddIncr); }
 
 void ZRem(CommandContext& ctx) {
@@ -582,6 +581,8 @@ void ZScan(CommandContext& ctx) {
 }
 
 }  // namespace
+
+void zcmd::ZAdd(CommandContext& ctx) { ZAddGeneric(ctx, 0); }
 
 void RegisterZSetCommands(CommandTable& t) {
   ObjectOps ops;
