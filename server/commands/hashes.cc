@@ -918,30 +918,14 @@ void HScan(CommandContext& ctx) {
   KvEntry* e = ReadHash(ctx, ctx.args[1], &wrong);
   if (wrong) return;
   if (e == nullptr) {
-    ctx.reply.Array(2);
-    ctx.reply.Bulk("0");
-    ctx.reply.Array(0);
+    ReplyEmptyScan(ctx);
     return;
   }
-  int64_t count = 10;
-  std::string_view pat;
-  bool use_pattern = false;
-  for (size_t i = 3; i < ctx.args.size(); i += 2) {
-    bool pair = i + 1 < ctx.args.size();
-    if (EqNoCase(ctx.args[i], "COUNT") && pair) {
-      if (!ArgInt64(ctx, ctx.args[i + 1], &count)) return;
-      if (count < 1) {
-        ctx.reply.Error(err::kSyntax);
-        return;
-      }
-    } else if (EqNoCase(ctx.args[i], "MATCH") && pair) {
-      pat = ctx.args[i + 1];
-      use_pattern = pat != "*";
-    } else {
-      ctx.reply.Error(err::kSyntax);
-      return;
-    }
-  }
+  ScanOptions opt;
+  if (!ParseScanOptions(ctx, 3, &opt)) return;
+  const int64_t count = opt.count;
+  const std::string_view pat = opt.pattern;
+  const bool use_pattern = opt.use_pattern;
   HashObj h = ObjOf(e);
   std::vector<std::pair<LpValue, LpValue>> found;
   if (h.is_lp()) {

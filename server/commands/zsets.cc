@@ -519,30 +519,14 @@ void ZScan(CommandContext& ctx) {
   KvEntry* e = zcmd::ReadZset(ctx, ctx.args[1], &wrong);
   if (wrong) return;
   if (e == nullptr) {
-    ctx.reply.Array(2);
-    ctx.reply.Bulk("0");
-    ctx.reply.Array(0);
+    ReplyEmptyScan(ctx);
     return;
   }
-  int64_t count = 10;
-  std::string_view pat;
-  bool use_pattern = false;
-  for (size_t i = 3; i < ctx.args.size(); i += 2) {
-    bool pair = i + 1 < ctx.args.size();
-    if (EqNoCase(ctx.args[i], "COUNT") && pair) {
-      if (!ArgInt64(ctx, ctx.args[i + 1], &count)) return;
-      if (count < 1) {
-        ctx.reply.Error(err::kSyntax);
-        return;
-      }
-    } else if (EqNoCase(ctx.args[i], "MATCH") && pair) {
-      pat = ctx.args[i + 1];
-      use_pattern = pat != "*";
-    } else {
-      ctx.reply.Error(err::kSyntax);
-      return;
-    }
-  }
+  ScanOptions opt;
+  if (!ParseScanOptions(ctx, 3, &opt)) return;
+  const int64_t count = opt.count;
+  const std::string_view pat = opt.pattern;
+  const bool use_pattern = opt.use_pattern;
   // (member, score text) pairs. Scores are the listpack's stored text, or "%.17Lg".
   std::vector<std::pair<std::string, std::string>> found;
   ZObj z = ObjOf(e);
