@@ -43,10 +43,8 @@ const HashSeed* FieldSeed() {
 constexpr size_t kDefaultMaxEntries = 512;
 constexpr size_t kDefaultMaxValue = 64;
 
-// hash-max-listpack-entries / -value, read from the config at most once per command and only
-// when a listpack-encoded hash is written (reads never need them). Config::GetValue is a
-// by-name map lookup that costs about as much as the rest of an HSET; a typed mirror in
-// Config (as for `hz`, `maxmemory`) would make Read() a field load.
+// hash-max-listpack-entries / -value (typed mirrors in Config), read at most once per command
+// and only when a listpack-encoded hash is written.
 class HashLimits {
  public:
   explicit HashLimits(const Config& config) : config_(&config) {}

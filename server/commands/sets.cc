@@ -44,8 +44,8 @@ const HashSeed* MemberSeed() {
   return &seed;
 }
 
-// set-max-intset-entries, read from the config at most once per command and only when an
-// intset grows (the config lookup is not free; SADD of strings never needs it).
+// set-max-intset-entries (a typed mirror in Config), read at most once per command and only
+// when an intset grows.
 class IntsetLimit {
  public:
   explicit IntsetLimit(Config& config) : config_(&config) {}
@@ -53,8 +53,7 @@ class IntsetLimit {
   explicit IntsetLimit(size_t fixed) : value_(std::min(fixed, kIntsetHardMax)) {}
   size_t get() {
     if (value_ == kUnread) {
-      int64_t v = 0;
-      StringToInt64(config_->GetValue("set-max-intset-entries"), &v);
+      int64_t v = config_->set_max_intset_entries;
       value_ = v < 0 ? 0 : std::min(static_cast<size_t>(v), kIntsetHardMax);
     }
     return value_;
