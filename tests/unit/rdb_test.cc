@@ -57,7 +57,8 @@ TEST_CASE("rdb strings: corrupt LZF is an error with a reason") {
   RdbDecoder truncated(std::string_view(out).substr(0, out.size() - 1));
   CHECK_FALSE(truncated.ReadString(&s));
   // Encoding 0xC4 does not exist.
-  RdbDecoder unknown(std::string("\xc4\x01", 2));
+  const std::string c4("\xc4\x01", 2);
+  RdbDecoder unknown(c4);
   CHECK_FALSE(unknown.ReadString(&s));
 }
 
