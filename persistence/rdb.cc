@@ -5,6 +5,7 @@
 
 #include "datastructs/numbers.h"
 #include "persistence/crc64.h"
+#include "persistence/lzf.h"
 
 namespace sable {
 
@@ -15,6 +16,23 @@ void PutLE(std::string* out, uint64_t v, int n) {
 }
 
 }  // namespace
+
+namespace rdb {
+
+std::string ModuleTypeName(uint64_t module_id) {
+  // The id is 9 characters of 6 bits each (this alphabet) then a 10-bit encoding version.
+  static constexpr char kCharset[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string name(9, '?');
+  module_id >>= 10;
+  for (int i = 8; i >= 0; --i) {
+    name[i] = kCharset[module_id & 63];
+    module_id >>= 6;
+  }
+  return name;
+}
+
+}  // namespace rdb
 
 void RdbEncoder::Header() {
   char buf[16];
@@ -83,8 +101,20 @@ void RdbEncoder::String(std::string_view s) {
     Int(v);
     return;
   }
+  if (compress_ && s.size() > rdb::kLzfMinLength && TryLzf(s)) return;
   Length(s.size());
   out_->append(s);
+}
+
+// As Redis's rdbSaveLzfStringObject: only when it saves at least four bytes.
+bool RdbEncoder::TryLzf(std::string_view s) {
+  std::string packed;
+  if (!LzfCompress(s, s.size() - 4, &packed)) return false;
+  out_->push_back(static_cast<char>(0xC3));
+  Length(packed.size());
+  Length(s.size());
+  out_->append(packed);
+  return true;
 }
 
 void RdbEncoder::Eof(size_t start, bool checksum) {
@@ -166,6 +196,7 @@ bool RdbDecoder::ReadLength(uint64_t* len, bool* encoded) {
 bool RdbDecoder::ReadString(std::string* out) {
   bool enc;
   uint64_t len;
+  string_error_.clear();
   if (!ReadLength(&len, &enc)) return false;
   if (enc) {
     std::string_view v;
@@ -188,8 +219,18 @@ bool RdbDecoder::ReadString(std::string* out) {
         x = static_cast<int32_t>(u);
         break;
       }
+      case 3: {
+        uint64_t clen, ulen;
+        if (!ReadLength(&clen) || !ReadLength(&ulen) || !ReadBytes(clen, &v)) return false;
+        if (!LzfDecompress(v, ulen, out)) {
+          string_error_ = "Invalid LZF compressed string";
+          return false;
+        }
+        return true;
+      }
       default:
-        return false;  // LZF (3) is decoded by the caller-facing ReadValue path below
+        string_error_ = "Unknown RDB string encoding type " + std::to_string(len);
+        return false;
     }
     *out = Int64ToString(x);
     return true;
@@ -202,8 +243,12 @@ bool RdbDecoder::ReadString(std::string* out) {
 
 bool RdbDecoder::ReadValue(uint8_t type, RdbRecord* rec, std::string* err) {
   auto fail = [&](const char* what) {
-    *err = std::string("Short read or OOM loading DB. Unrecoverable error, aborting now. (") +
-           what + ")";
+    if (!string_error_.empty()) {
+      *err = string_error_ + " (" + what + ")";
+    } else {
+      *err = std::string("Short read or OOM loading DB. Unrecoverable error, aborting now. (") +
+             what + ")";
+    }
     return false;
   };
   switch (type) {
@@ -282,6 +327,17 @@ bool RdbDecoder::ReadValue(uint8_t type, RdbRecord* rec, std::string* err) {
       }
       return true;
     }
+    case rdb::kModule2: {
+      uint64_t id;
+      if (!ReadLength(&id)) return fail("module id");
+      *err = "The RDB file contains module data I can't load: no matching module type '" +
+             rdb::ModuleTypeName(id) + "'";
+      return false;
+    }
+    case rdb::kStreamListpacks:
+    case rdb::kStreamListpacks2:
+      *err = "Stream values are not supported (RDB type " + std::to_string(type) + ")";
+      return false;
     default:
       *err = "Unknown RDB encoding type " + std::to_string(type);
       return false;
@@ -320,17 +376,21 @@ bool RdbDecoder::Next(RdbRecord* rec, std::string* err) {
       case rdb::kAux:
         rec->kind = RdbRecord::kAux;
         if (!ReadString(&rec->aux_key) || !ReadString(&rec->aux_value)) {
-          *err = "Short read in AUX field";
+          *err = string_error_.empty() ? "Short read in AUX field" : string_error_;
           return false;
         }
         return true;
       case rdb::kFunction2:
         rec->kind = RdbRecord::kFunction;
         if (!ReadString(&rec->str)) {
-          *err = "Short read in function library";
+          *err = string_error_.empty() ? "Short read in function library" : string_error_;
           return false;
         }
         return true;
+      case rdb::kFunctionPreGa:
+        *err = "Failed loading library, the RDB file uses the function format of Redis "
+               "7.0-rc1/rc2, which is not supported";
+        return false;
       case rdb::kExpireTimeMs: {
         std::string_view v;
         if (!ReadBytes(8, &v)) {
@@ -350,7 +410,7 @@ bool RdbDecoder::Next(RdbRecord* rec, std::string* err) {
         }
         uint32_t x = 0;
         for (int i = 3; i >= 0; --i) x = (x << 8) | static_cast<uint8_t>(v[i]);
-        rec->expire_ms = static_cast<int64_t>(x) * 1000;
+        rec->expire_ms = static_cast<int64_t>(static_cast<int32_t>(x)) * 1000;
         continue;
       }
       case rdb::kIdle: {
@@ -371,14 +431,27 @@ bool RdbDecoder::Next(RdbRecord* rec, std::string* err) {
         rec->freq = f;
         continue;
       }
-      case rdb::kModuleAux:
-        *err = "Module auxiliary data is not supported";
+      case rdb::kModuleAux: {
+        // As Redis 7.0 without the module loaded: <module id> <when opcode> <when>, then
+        // data only the module can parse, so loading stops here.
+        uint64_t id, when_opcode, when;
+        if (!ReadLength(&id) || !ReadLength(&when_opcode) || !ReadLength(&when)) {
+          *err = "Short read in module AUX data";
+          return false;
+        }
+        if (when_opcode != 2) {  // RDB_MODULE_OPCODE_UINT
+          *err = "Bad module AUX data: bad when_opcode";
+          return false;
+        }
+        *err = "The RDB file contains AUX module data I can't load: no matching module '" +
+               rdb::ModuleTypeName(id) + "'";
         return false;
+      }
       default:
         rec->kind = RdbRecord::kKey;
         rec->type = op;
         if (!ReadString(&rec->key)) {
-          *err = "Short read loading a key";
+          *err = string_error_.empty() ? "Short read loading a key" : string_error_;
           return false;
         }
         return ReadValue(op, rec, err);

@@ -216,18 +216,21 @@ void SetRdbSave(const void* p, RdbEncoder& enc) {
   s.ForEach([&](std::string_view m) { enc.String(m); });
 }
 
-// rdb_load has no server context: the limit is Redis's default set-max-intset-entries.
-constexpr size_t kLoadIntsetMax = 512;
-
+// Loaded sets follow set-max-intset-entries (rec.limits).
 void* SetRdbLoad(const RdbRecord& rec, std::string* err) {
   // The limit object only supplies the number; it never reads the config here.
-  IntsetLimit limit(kLoadIntsetMax);
+  IntsetLimit limit(rec.limits.set_max_intset_entries);
   if (rec.type == rdb::kSetIntset) {
     if (!Intset::Validate(rec.payload, true)) {
       *err = "Intset integrity check failed.";
       return nullptr;
     }
     SetObj s(SetObj::Tag(Intset::FromBlob(rec.payload)));
+    if (s.size() == 0) {
+      s.Free();
+      *err = rdb::kEmptyKeyError;
+      return nullptr;
+    }
     if (s.size() > limit.get()) s.ToStrings();
     return s.raw();
   }
@@ -235,8 +238,8 @@ void* SetRdbLoad(const RdbRecord& rec, std::string* err) {
     *err = "Unknown set encoding";
     return nullptr;
   }
-  if (rec.items.empty()) {  // Redis skips empty keys; this interface can only refuse them
-    *err = "Empty set";
+  if (rec.items.empty()) {
+    *err = rdb::kEmptyKeyError;
     return nullptr;
   }
   // As Redis: a hashtable from the start when the count exceeds the limit, else an intset that

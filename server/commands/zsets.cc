@@ -73,12 +73,13 @@ void ZsetRdbSave(const void* p, RdbEncoder& enc) {
   });
 }
 
-// rdb_load has no server context: the limits are Redis's defaults (128 entries, 64 bytes).
+// Loaded sorted sets follow zset-max-listpack-entries/-value (rec.limits).
 void* ZsetRdbLoad(const RdbRecord& rec, std::string* err) {
-  const ZsetLimits limits;
+  const ZsetLimits limits{rec.limits.zset_max_listpack_entries,
+                          rec.limits.zset_max_listpack_value};
   if (rec.type == rdb::kZSet || rec.type == rdb::kZSet2) {
-    if (rec.items.empty()) {  // Redis skips empty keys; this interface can only refuse them
-      *err = "Empty zset";
+    if (rec.items.empty()) {
+      *err = rdb::kEmptyKeyError;
       return nullptr;
     }
     ZObj z = ZObj::NewSkiplist();
@@ -129,7 +130,7 @@ void* ZsetRdbLoad(const RdbRecord& rec, std::string* err) {
   ZObj z = ZObj::FromListpack(lp);
   if (z.size() == 0) {
     z.Free();
-    *err = "Empty zset";
+    *err = rdb::kEmptyKeyError;
     return nullptr;
   }
   if (z.size() > limits.max_entries) z.ConvertToSkiplist();
