@@ -42,6 +42,10 @@ class Config {
 
   // Called after a setting changes (server applies side effects: loglevel, maxclients...).
   std::function<void(const std::string& name)> on_change;
+  // `user` directives (ACL users) in file order; CONFIG REWRITE writes rewrite_users()'s
+  // lines ("user NAME RULES...") in their place.
+  std::vector<std::vector<std::string>> user_lines;
+  std::function<std::vector<std::string>()> rewrite_users;
 
   // Typed mirrors of hot settings (kept in sync by Set).
   int port = 6379;

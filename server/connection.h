@@ -17,6 +17,7 @@ namespace sable {
 
 class Server;
 struct CommandSpec;
+struct AclUser;
 
 enum class ReplyMode { kOn, kOff, kSkipNext };
 
@@ -50,6 +51,7 @@ class Connection {
   // Session state (read/written by commands).
   int db = 0;
   bool authenticated = false;
+  AclUser* user = nullptr;  // ACL user (see acl.h); nullptr = superuser (internal clients)
   std::string name;
   std::string peer;   // "ip:port"
   std::string local;  // "ip:port"

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "server/acl.h"
 #include "server/connection.h"
 #include "server/log.h"
 #include "server/server.h"
@@ -100,10 +101,20 @@ void Server::Execute(Connection& c, ArgList args) {
     return;
   }
   const CommandSpec& top = spec->parent ? *spec->parent : *spec;
-  if (!c.authenticated && !(spec->flags & kCmdNoAuth) && !(top.flags & kCmdNoAuth)) {
+  if (!c.authenticated && acl_->AuthRequired(c) && !(spec->flags & kCmdNoAuth) &&
+      !(top.flags & kCmdNoAuth)) {
     ++spec->stats.rejected;
     w.Error("NOAUTH Authentication required.");
     return;
+  }
+  if (c.user != nullptr && !c.user->unrestricted) {  // ACL: command, keys, channels
+    int r = acl_->CheckAndLog(c, *spec, args, c.in_multi ? kAclCtxMulti : kAclCtxToplevel);
+    if (r != kAclOk) {
+      ++spec->stats.rejected;
+      c.multi_dirty = c.in_multi;
+      w.Error(Acl::DeniedMessage(r, *spec));
+      return;
+    }
   }
   uint32_t all_flags = spec->flags | top.flags;
   if (c.monitor && (all_flags & (kCmdWrite | kCmdReadonly | kCmdMayReplicate))) {
@@ -291,11 +302,12 @@ std::string Server::ClientInfoLine(const Connection& c) const {
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 "
       "multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} "
-      "tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
+      "tot-mem={} events=r cmd={} user={} redir=-1 resp={}",
       c.id(), c.peer, c.local, c.id() + 7, c.name, (now_ms_ - c.created_ms) / 1000,
       (now_ms_ - c.last_interaction_ms) / 1000, flags, c.db, c.query_buffer_size(),
       c.query_buffer_free(), c.output_bytes(),
       c.query_buffer_size() + c.query_buffer_free() + c.output_bytes() + 1024, cmdname,
+      c.user != nullptr ? c.user->name : "(superuser)",
       const_cast<Connection&>(c).writer().proto());
 }
 

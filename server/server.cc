@@ -16,6 +16,7 @@
 #endif
 
 #include "datastructs/numbers.h"
+#include "server/acl.h"
 #include "server/aof.h"
 #include "server/connection.h"
 #include "server/log.h"
@@ -47,7 +48,16 @@ Server::Server(Config* config) : config_(config) {
   keyspace_->on_expired_ctx = this;
   aof_ = std::make_unique<Aof>(this);
   lastsave_s = start_time_s_;
+  acl_ = std::make_unique<Acl>(this);
+  if (!config_->requirepass.empty()) acl_->UpdateDefaultUserPassword(config_->requirepass);
   config_->on_change = [this](const std::string& name) { OnConfigChange(name); };
+  config_->rewrite_users = [this]() {
+    std::vector<std::string> lines;
+    if (!config_->GetValue("aclfile").empty()) return lines;  // users live in the ACL file
+    for (const auto& [name, u] : acl_->users())
+      lines.push_back("user " + name + " " + acl_->Describe(*u));
+    return lines;
+  };
   ApplyAccessPolicy();
 }
 
@@ -66,6 +76,8 @@ void Server::OnConfigChange(const std::string& name) {
   } else if (name == "maxmemory-policy" || name == "lfu-log-factor" ||
              name == "lfu-decay-time") {
     ApplyAccessPolicy();
+  } else if (name == "requirepass") {
+    acl_->UpdateDefaultUserPassword(config_->requirepass);
   } else if (name == "hz") {
     uv_timer_set_repeat(&cron_timer_, 1000 / config_->hz);
   }

@@ -25,6 +25,7 @@ namespace sable {
 
 class Connection;
 class Aof;
+class Acl;
 
 struct SlowlogEntry {
   uint64_t id;
@@ -87,6 +88,7 @@ class Server {
   Config& config() { return *config_; }
   Keyspace& keyspace() { return *keyspace_; }
   CommandTable& commands() { return commands_; }
+  Acl& acl() { return *acl_; }
   ServerStats& stats() { return stats_; }
   uv_loop_t* loop() { return loop_; }
   int64_t now_ms() const { return now_ms_; }
@@ -197,6 +199,7 @@ class Server {
   std::unique_ptr<Keyspace> keyspace_;
   std::unique_ptr<Aof> aof_;
   CommandTable commands_;
+  std::unique_ptr<Acl> acl_;
   ServerStats stats_;
   std::vector<uv_tcp_t*> listeners_;
   uv_timer_t cron_timer_;

@@ -1,6 +1,7 @@
 // Connection commands: PING ECHO QUIT RESET AUTH HELLO SELECT CLIENT.
 #include <fmt/format.h>
 
+#include "server/acl.h"
 #include "server/commands/util.h"
 
 namespace sable {
@@ -40,10 +41,9 @@ void Select(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
-// Returns "" on success or the error reply.
+// Returns "" on success (the connection is now `user`) or the error reply (logged).
 std::string CheckAuth(CommandContext& ctx, std::string_view user, std::string_view pass) {
-  const std::string& req = ctx.server.config().requirepass;
-  if (user == "default" && (req.empty() || pass == req)) return "";
+  if (ctx.server.acl().Authenticate(ctx.conn, user, pass, ctx.args[0])) return "";
   return "WRONGPASS invalid username-password pair or user is disabled.";
 }
 
@@ -55,7 +55,7 @@ void Auth(CommandContext& ctx) {
   std::string_view user = "default", pass;
   if (ctx.args.size() == 2) {
     pass = ctx.args[1];
-    if (ctx.server.config().requirepass.empty()) {
+    if (ctx.server.acl().default_user()->flags & AclUser::kNoPass) {
       ctx.reply.Error(
           "ERR AUTH <password> called without any password configured for the default user. "
           "Are you sure your configuration is correct?");
@@ -70,7 +70,6 @@ void Auth(CommandContext& ctx) {
     ctx.reply.Error(e);
     return;
   }
-  ctx.conn.authenticated = true;
   ctx.reply.Ok();
 }
 
@@ -104,7 +103,6 @@ void Hello(CommandContext& ctx) {
         ctx.reply.Error(e);
         return;
       }
-      ctx.conn.authenticated = true;
       i += 2;
     } else if (EqNoCase(ctx.args[i], "SETNAME") && more >= 1) {
       setname = ctx.args[i + 1];
@@ -162,7 +160,7 @@ void Reset(CommandContext& ctx) {
     std::erase(ctx.server.monitors(), &c);
   }
   ctx.reply.set_proto(2);
-  c.authenticated = ctx.server.config().requirepass.empty();
+  ctx.server.acl().SetDefaultAuth(c);
   ctx.reply.set_muted(false);
   ctx.reply.Simple("RESET");
 }
@@ -273,7 +271,7 @@ void ClientKill(CommandContext& ctx) {
         }
       } else if (EqNoCase(opt, "USER")) {
         user = std::string(val);
-        if (user != "default") {
+        if (ctx.server.acl().Find(user) == nullptr) {
           ctx.reply.Error(fmt::format("ERR No such user '{}'", val));
           return;
         }
@@ -296,6 +294,7 @@ void ClientKill(CommandContext& ctx) {
       if (!addr.empty() && c->peer != addr) continue;
       if (!laddr.empty() && c->local != laddr) continue;
       if (!type.empty() && type != "normal") continue;
+      if (!user.empty() && (c->user == nullptr || c->user->name != user)) continue;
       if (skipme && c == &ctx.conn) continue;
       victims.push_back(c);
     }
