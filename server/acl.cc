@@ -1074,7 +1074,7 @@ bool Acl::CheckChannel(const Connection& c, std::string_view channel, bool is_pa
 
 bool Acl::CheckCmdWithUnrestrictedKeyAccess(const AclUser* u, const CommandSpec& spec,
                                             ArgList args, int perm) {
-  if (u == nullptr) return true;
+  if (u == nullptr || u->unrestricted) return true;
   int id = IdOf(spec);
   if (id < 0) return true;
   std::vector<std::pair<int, uint32_t>> keys;
