@@ -427,3 +427,15 @@ def test_user_config_lines(spawn, tmp_path):
     assert "user worker on #" in text and "-flushdb" in text
     c.close()
     assert wait_for(lambda: srv.alive())
+
+
+def test_bad_user_config_fails_to_start(tmp_path):
+    from helpers import assert_fails_to_start, free_port
+    port = ["--port", str(free_port()), "--bind", "127.0.0.1", "--save", ""]
+    assert_fails_to_start(port + ["--user", "foo", "--user", "foo"], ["Duplicate user"],
+                          cwd=tmp_path)
+    assert_fails_to_start(port + ["--user", "foo", "+nosuchcommand"], ["nosuchcommand"],
+                          cwd=tmp_path)
+    (tmp_path / "x.acl").write_text("user alice on +nosuchcommand\n")
+    assert_fails_to_start(port + ["--aclfile", str(tmp_path / "x.acl")], ["nosuchcommand"],
+                          cwd=tmp_path)
