@@ -149,9 +149,11 @@ class Stream {
   const GroupMap& groups() const { return groups_; }
 
   const NodeMap& nodes() const { return nodes_; }
-  // RDB loading: appends a node (master ID, listpack; ownership taken). REQUIRES: master
-  // above every existing node's, listpack validated.
-  void AppendNode(const StreamId& master, uint8_t* lp) { nodes_.emplace_hint(nodes_.end(), master, lp); }
+  // RDB loading: adds a node (master ID, listpack; ownership taken on success). False if a
+  // node has that master ID. REQUIRES: the listpack passed ValidateNode.
+  bool InsertNode(const StreamId& master, uint8_t* lp) {
+    return nodes_.emplace_hint(nodes_.end(), master, lp)->second == lp;
+  }
 
   // Bytes used (MEMORY USAGE estimate, as Redis: listpacks plus group bookkeeping).
   size_t MemoryUsage() const;

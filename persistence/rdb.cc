@@ -14,6 +14,39 @@ void PutLE(std::string* out, uint64_t v, int n) {
   for (int i = 0; i < n; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 
+// LZF (liblzf's format, which Redis uses for strings over 20 bytes when rdbcompression is on):
+// a control byte below 32 starts a literal run of ctrl+1 bytes; otherwise its top 3 bits are a
+// length (7 = more in the next byte) and it back-references earlier output. False on any
+// inconsistency with the announced length.
+bool LzfDecompress(std::string_view in, uint64_t ulen, std::string* out) {
+  if (ulen > (uint64_t{1} << 32)) return false;
+  out->clear();
+  out->reserve(ulen);
+  size_t ip = 0;
+  while (ip < in.size()) {
+    unsigned ctrl = static_cast<uint8_t>(in[ip++]);
+    if (ctrl < 32) {
+      size_t run = ctrl + 1;
+      if (ip + run > in.size() || out->size() + run > ulen) return false;
+      out->append(in.substr(ip, run));
+      ip += run;
+      continue;
+    }
+    size_t len = ctrl >> 5;
+    if (len == 7) {
+      if (ip >= in.size()) return false;
+      len += static_cast<uint8_t>(in[ip++]);
+    }
+    if (ip >= in.size()) return false;
+    size_t back = ((ctrl & 0x1f) << 8) + static_cast<uint8_t>(in[ip++]) + 1;
+    len += 2;
+    if (back > out->size() || out->size() + len > ulen) return false;
+    size_t from = out->size() - back;
+    for (size_t i = 0; i < len; ++i) out->push_back((*out)[from + i]);  // may overlap
+  }
+  return out->size() == ulen;
+}
+
 }  // namespace
 
 void RdbEncoder::Header() {
@@ -188,8 +221,13 @@ bool RdbDecoder::ReadString(std::string* out) {
         x = static_cast<int32_t>(u);
         break;
       }
+      case 3: {  // LZF: compressed length, original length, compressed bytes
+        uint64_t clen, ulen;
+        if (!ReadLength(&clen) || !ReadLength(&ulen) || !ReadBytes(clen, &v)) return false;
+        return LzfDecompress(v, ulen, out);
+      }
       default:
-        return false;  // LZF (3) is decoded by the caller-facing ReadValue path below
+        return false;
     }
     *out = Int64ToString(x);
     return true;
@@ -280,6 +318,47 @@ bool RdbDecoder::ReadValue(uint8_t type, RdbRecord* rec, std::string* err) {
         rec->container_flags.push_back(container);
         rec->blobs.push_back(std::move(blob));
       }
+      return true;
+    }
+    case rdb::kStreamListpacks:
+    case rdb::kStreamListpacks2: {
+      // The nodes (master ID, listpack) go to `blobs` in pairs; the rest (counters, groups,
+      // PELs, consumers) is walked here to find its end and handed over raw in `payload`.
+      uint64_t n;
+      if (!ReadLength(&n)) return fail("stream listpacks");
+      rec->blobs.clear();
+      for (uint64_t i = 0; i < n; ++i) {
+        std::string key, lp;
+        if (!ReadString(&key) || !ReadString(&lp)) return fail("stream node");
+        rec->blobs.push_back(std::move(key));
+        rec->blobs.push_back(std::move(lp));
+      }
+      size_t start = pos_;
+      uint64_t x;
+      std::string_view raw;
+      std::string name;
+      int fields = type == rdb::kStreamListpacks2 ? 8 : 3;  // length, last ID [, first, max-del, added]
+      for (int i = 0; i < fields; ++i)
+        if (!ReadLength(&x)) return fail("stream metadata");
+      uint64_t groups;
+      if (!ReadLength(&groups)) return fail("stream groups");
+      for (uint64_t g = 0; g < groups; ++g) {
+        if (!ReadString(&name) || !ReadLength(&x) || !ReadLength(&x)) return fail("stream group");
+        if (type == rdb::kStreamListpacks2 && !ReadLength(&x)) return fail("stream group");
+        uint64_t pel;
+        if (!ReadLength(&pel)) return fail("stream PEL");
+        for (uint64_t j = 0; j < pel; ++j)
+          if (!ReadBytes(16 + 8, &raw) || !ReadLength(&x)) return fail("stream PEL");
+        uint64_t consumers;
+        if (!ReadLength(&consumers)) return fail("stream consumers");
+        for (uint64_t c = 0; c < consumers; ++c) {
+          if (!ReadString(&name) || !ReadBytes(8, &raw) || !ReadLength(&pel))
+            return fail("stream consumer");
+          if (pel > (data_.size() - pos_) / 16 || !ReadBytes(16 * pel, &raw))
+            return fail("stream consumer PEL");
+        }
+      }
+      rec->payload.assign(data_.substr(start, pos_ - start));
       return true;
     }
     default:

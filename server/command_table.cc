@@ -113,6 +113,7 @@ CommandTable::CommandTable() {
   RegisterDumpCommands(*this);
   RegisterBitmapCommands(*this);
   RegisterHyperLogLogCommands(*this);
+  RegisterStreamCommands(*this);
 }
 
 CommandSpec* CommandTable::Add(const CommandRow& row) {

@@ -144,5 +144,6 @@ void RegisterReplicationCommands(CommandTable& t);
 void RegisterDumpCommands(CommandTable& t);
 void RegisterBitmapCommands(CommandTable& t);
 void RegisterHyperLogLogCommands(CommandTable& t);
+void RegisterStreamCommands(CommandTable& t);
 
 }  // namespace sable

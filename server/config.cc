@@ -282,6 +282,8 @@ void Config::Mirror(const std::string& name) {
   else if (name == "set-max-intset-entries") set_max_intset_entries = i64();
   else if (name == "zset-max-listpack-entries") zset_max_listpack_entries = i64();
   else if (name == "zset-max-listpack-value") zset_max_listpack_value = i64();
+  else if (name == "stream-node-max-bytes") stream_node_max_bytes = i64();
+  else if (name == "stream-node-max-entries") stream_node_max_entries = i64();
   else if (name == "save") {
     save.clear();
     std::istringstream is(v);

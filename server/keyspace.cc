@@ -58,6 +58,7 @@ KvEntry* Keyspace::FindRead(int db, std::string_view key, int64_t now_ms) {
 void Keyspace::ExpireNow(int db, KvEntry* e) {
   Db& d = *dbs_[db];
   if (on_expired) on_expired(on_expired_ctx, db, e->key());
+  StreamRemoved(db, e);
   d.table.Erase(e->key());
   --d.volatile_keys;
   ++stats.expired_keys;
@@ -74,6 +75,7 @@ void Keyspace::Replace(int db, KvEntry** link, KvEntry* e) {
   Db& d = *dbs_[db];
   KvEntry* old = *link;
   if (old == e) return;
+  StreamRemoved(db, old);
   if (old->has_expire()) --d.volatile_keys;
   if (e->has_expire()) ++d.volatile_keys;
   d.table.ReplaceAt(link, e);
@@ -100,7 +102,9 @@ bool Keyspace::Delete(int db, std::string_view key) {
 KvEntry* Keyspace::Detach(int db, std::string_view key) {
   Db& d = *dbs_[db];
   KvEntry* e = d.table.Erase(key);
-  if (e != nullptr && e->has_expire()) --d.volatile_keys;
+  if (e == nullptr) return nullptr;
+  if (e->has_expire()) --d.volatile_keys;
+  StreamRemoved(db, e);
   return e;
 }
 
@@ -125,7 +129,10 @@ KvEntry* Keyspace::SetExpire(int db, KvEntry** link, int64_t ms) {
 
 void Keyspace::FlushDb(int db) {
   Db& d = *dbs_[db];
-  d.table.Clear([](KvEntry* e) { KvEntry::Free(e); });
+  d.table.Clear([this, db](KvEntry* e) {
+    StreamRemoved(db, e);
+    KvEntry::Free(e);
+  });
   d.volatile_keys = 0;
   d.expire_cursor = 0;
   d.avg_ttl = 0;

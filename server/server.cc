@@ -42,6 +42,10 @@ Server::Server(Config* config) : config_(config) {
   keyspace_->lru_clock = static_cast<uint32_t>(now_ms_ / 1000);
   keyspace_->on_expired = OnKeyExpired;
   keyspace_->on_expired_ctx = this;
+  keyspace_->on_stream_removed = [](void* self, int db, std::string_view key) {
+    static_cast<Server*>(self)->SignalKeyReady(db, key);
+  };
+  keyspace_->on_stream_removed_ctx = this;
   aof_ = std::make_unique<Aof>(this);
   lastsave_s = start_time_s_;
   config_->on_change = [this](const std::string& name) { OnConfigChange(name); };
