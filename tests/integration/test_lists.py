@@ -952,8 +952,6 @@ def test_restore_redis_payloads(raw):
     assert raw.call("OBJECT", "ENCODING", "a") == small_encoding()
 
 
-@pytest.mark.xfail(not IS_REDIS, strict=True,
-                   reason="the RDB decoder does not read LZF-compressed strings yet (issue 4)")
 def test_restore_redis_compressed_payloads(raw):
     # Redis LZF-compresses nodes over 20 bytes (rdbcompression yes, the default)
     assert raw.call("RESTORE", "b", 0, REDIS_LZF_DUMP) == b"OK"
