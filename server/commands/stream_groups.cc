@@ -616,6 +616,8 @@ void ReplyFull(CommandContext& ctx, const Stream& s, size_t count) {
 
 void XInfoStream(CommandContext& ctx) {
   ArgList a = ctx.args;
+  KvEntry* e = InfoLookup(ctx);  // the key is checked before the options, as in Redis
+  if (e == nullptr) return;
   bool full = false;
   int64_t count = 10;  // FULL's default: a bounded reply
   size_t optc = a.size() - 3;
@@ -631,8 +633,6 @@ void XInfoStream(CommandContext& ctx) {
       if (count < 0) count = 10;
     }
   }
-  KvEntry* e = InfoLookup(ctx);
-  if (e == nullptr) return;
   const Stream& s = *StreamOf(e);
   ctx.reply.Map(full ? 9 : 10);
   ctx.reply.Bulk("length");
