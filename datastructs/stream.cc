@@ -274,10 +274,10 @@ Stream::AddResult Stream::Add(std::span<const std::string_view> fv, const Stream
 
   const bool same = flags & kFlagSameFields;
   items.push_back(std::string_view(nums[1], Int64ToChars(flags, nums[1])));
-  items.push_back(std::string_view(
-      nums[2], Int64ToChars(static_cast<int64_t>(id.ms - master.ms), nums[2])));
-  items.push_back(std::string_view(
-      nums[3], Int64ToChars(static_cast<int64_t>(id.seq - master.seq), nums[3])));
+  items.push_back(
+      std::string_view(nums[2], Int64ToChars(static_cast<int64_t>(id.ms - master.ms), nums[2])));
+  items.push_back(
+      std::string_view(nums[3], Int64ToChars(static_cast<int64_t>(id.seq - master.seq), nums[3])));
   if (!same) items.push_back(std::string_view(nums[0], Int64ToChars(numfields, nums[0])));
   for (int64_t i = 0; i < numfields; ++i) {
     if (!same) items.push_back(fv[2 * i]);
@@ -365,7 +365,7 @@ int64_t Stream::Trim(const StreamTrimArgs& args) {
     p = LpNext(lp, p);  // master num-fields
     int64_t master_fields = LpInt(p);
     p = Skip(lp, LpNext(lp, p), master_fields);  // past the master fields: the terminator
-    p = LpNext(lp, p);                            // first entry's flags
+    p = LpNext(lp, p);                           // first entry's flags
     while (p != nullptr) {
       uint8_t* flags_pos = p;
       int64_t flags = LpInt(p);
@@ -565,7 +565,7 @@ bool Stream::Iterator::Next(StreamId* id, int64_t* numfields) {
           --node_;
         }
       }
-      ele_ = LpFirst(lp_);      // count
+      ele_ = LpFirst(lp_);       // count
       ele_ = LpNext(lp_, ele_);  // deleted
       ele_ = LpNext(lp_, ele_);  // num-fields
       master_fields_count_ = LpInt(ele_);

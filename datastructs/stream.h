@@ -61,10 +61,10 @@ struct StreamNodeLimits {
 
 struct StreamTrimArgs {
   enum Strategy { kNone, kMaxLen, kMinId } strategy = kNone;
-  bool approx = false;   // only whole nodes are removed
-  int64_t limit = 0;     // most entries removed (0 = no limit)
-  int64_t maxlen = 0;    // kMaxLen
-  StreamId minid;        // kMinId
+  bool approx = false;  // only whole nodes are removed
+  int64_t limit = 0;    // most entries removed (0 = no limit)
+  int64_t maxlen = 0;   // kMaxLen
+  StreamId minid;       // kMinId
 };
 
 struct StreamConsumer;
@@ -77,8 +77,8 @@ struct StreamNack {
 };
 
 struct StreamConsumer {
-  std::string_view name;  // the key of the group's consumer map (stable)
-  int64_t seen_time = 0;  // ms
+  std::string_view name;                // the key of the group's consumer map (stable)
+  int64_t seen_time = 0;                // ms
   std::map<StreamId, StreamNack*> pel;  // the group PEL entries this consumer owns
 };
 

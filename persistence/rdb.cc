@@ -337,7 +337,8 @@ bool RdbDecoder::ReadValue(uint8_t type, RdbRecord* rec, std::string* err) {
       uint64_t x;
       std::string_view raw;
       std::string name;
-      int fields = type == rdb::kStreamListpacks2 ? 8 : 3;  // length, last ID [, first, max-del, added]
+      // length, last ID (2) and, in type 19, first ID (2), max deleted ID (2), entries added
+      int fields = type == rdb::kStreamListpacks2 ? 8 : 3;
       for (int i = 0; i < fields; ++i)
         if (!ReadLength(&x)) return fail("stream metadata");
       uint64_t groups;

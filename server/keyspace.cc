@@ -17,6 +17,7 @@ Keyspace::Keyspace(int databases, const HashSeed* seed) {
 }
 
 Keyspace::~Keyspace() {
+  on_stream_removed = nullptr;  // the owner's blocking state may be gone already
   FlushAll();
   for (Db* d : dbs_) delete d;
 }

@@ -13,8 +13,8 @@ namespace sable::xcmd {
 namespace {
 
 std::string NoGroupError(std::string_view key, std::string_view group) {
-  return "NOGROUP No such key '" + std::string(key) + "' or consumer group '" +
-         std::string(group) + "'";
+  return "NOGROUP No such key '" + std::string(key) + "' or consumer group '" + std::string(group) +
+         "'";
 }
 
 // The group of a stream key for XCLAIM/XAUTOCLAIM/XPENDING: nullptr after replying
@@ -98,8 +98,7 @@ struct GroupArgs {
 
 // The checks every XGROUP subcommand with a key shares (options, key, group), in Redis's
 // order. False after replying.
-bool PrepareGroup(CommandContext& ctx, bool create, bool setid, bool need_group,
-                  GroupArgs* out) {
+bool PrepareGroup(CommandContext& ctx, bool create, bool setid, bool need_group, GroupArgs* out) {
   ArgList a = ctx.args;
   for (size_t i = 5; i < a.size();) {
     if (create && EqNoCase(a[i], "MKSTREAM")) {
@@ -129,8 +128,8 @@ bool PrepareGroup(CommandContext& ctx, bool create, bool setid, bool need_group,
     }
     out->g = StreamOf(out->e)->FindGroup(a[3]);
     if (out->g == nullptr && need_group) {
-      ctx.reply.Error("NOGROUP No such consumer group '" + std::string(a[3]) +
-                      "' for key name '" + std::string(a[2]) + "'");
+      ctx.reply.Error("NOGROUP No such consumer group '" + std::string(a[3]) + "' for key name '" +
+                      std::string(a[2]) + "'");
       return false;
     }
   }
@@ -140,12 +139,12 @@ bool PrepareGroup(CommandContext& ctx, bool create, bool setid, bool need_group,
 }  // namespace
 
 void XGroupCreate(CommandContext& ctx) {
+  GroupArgs p;
+  if (!PrepareGroup(ctx, true, false, false, &p)) return;
   if (ctx.args.size() > 8) {
     ReplySubcommandSyntaxError(ctx);
     return;
   }
-  GroupArgs p;
-  if (!PrepareGroup(ctx, true, false, false, &p)) return;
   StreamId id;
   if (ctx.args[4] == "$") {
     if (p.e != nullptr) id = StreamOf(p.e)->last_id();
@@ -168,12 +167,12 @@ void XGroupCreate(CommandContext& ctx) {
 }
 
 void XGroupSetId(CommandContext& ctx) {
+  GroupArgs p;
+  if (!PrepareGroup(ctx, false, true, true, &p)) return;
   if (ctx.args.size() != 5 && ctx.args.size() != 7) {
     ReplySubcommandSyntaxError(ctx);
     return;
   }
-  GroupArgs p;
-  if (!PrepareGroup(ctx, false, true, true, &p)) return;
   StreamId id;
   if (ctx.args[4] == "$") {
     id = StreamOf(p.e)->last_id();
@@ -227,18 +226,18 @@ void XGroupDelConsumer(CommandContext& ctx) {
 }
 
 void XGroupHelp(CommandContext& ctx) {
-  ReplyHelp(ctx, ctx.args[0],
-            {"CREATE <key> <groupname> <id|$> [option]",
-             "    Create a new consumer group. Options are:", "    * MKSTREAM",
-             "      Create the empty stream if it does not exist.",
-             "    * ENTRIESREAD entries_read",
-             "      Set the group's entries_read counter (internal use).",
-             "CREATECONSUMER <key> <groupname> <consumer>",
-             "    Create a new consumer in the specified group.",
-             "DELCONSUMER <key> <groupname> <consumer>", "    Remove the specified consumer.",
-             "DESTROY <key> <groupname>", "    Remove the specified group.",
-             "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
-             "    Set the current group ID and entries_read counter."});
+  ReplyHelp(
+      ctx, ctx.args[0],
+      {"CREATE <key> <groupname> <id|$> [option]",
+       "    Create a new consumer group. Options are:", "    * MKSTREAM",
+       "      Create the empty stream if it does not exist.", "    * ENTRIESREAD entries_read",
+       "      Set the group's entries_read counter (internal use).",
+       "CREATECONSUMER <key> <groupname> <consumer>",
+       "    Create a new consumer in the specified group.",
+       "DELCONSUMER <key> <groupname> <consumer>", "    Remove the specified consumer.",
+       "DESTROY <key> <groupname>", "    Remove the specified group.",
+       "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
+       "    Set the current group ID and entries_read counter."});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -407,8 +406,7 @@ void XClaim(CommandContext& ctx) {
       if (!ArgInt64(ctx, a[++j], &deliverytime, "ERR Invalid TIME option argument for XCLAIM"))
         return;
     } else if (EqNoCase(opt, "RETRYCOUNT") && more) {
-      if (!ArgInt64(ctx, a[++j], &retrycount,
-                    "ERR Invalid RETRYCOUNT option argument for XCLAIM"))
+      if (!ArgInt64(ctx, a[++j], &retrycount, "ERR Invalid RETRYCOUNT option argument for XCLAIM"))
         return;
     } else if (EqNoCase(opt, "LASTID") && more) {
       if (!ArgId(ctx, a[++j], &last_id)) return;

@@ -157,14 +157,13 @@ void XAdd(CommandContext& ctx) {
   }
   Stream* s = StreamOf(e);
   if (s->last_id() == StreamId::Max()) {
-    ctx.reply.Error(
-        "ERR The stream has exhausted the last possible ID, unable to add more items");
+    ctx.reply.Error("ERR The stream has exhausted the last possible ID, unable to add more items");
     return;
   }
   StreamId id;
-  Stream::AddResult r = s->Add(ctx.args.subspan(field_pos), p.id_given ? &p.id : nullptr,
-                               p.seq_given, static_cast<uint64_t>(ctx.now_ms), NodeLimits(ctx),
-                               &id);
+  Stream::AddResult r =
+      s->Add(ctx.args.subspan(field_pos), p.id_given ? &p.id : nullptr, p.seq_given,
+             static_cast<uint64_t>(ctx.now_ms), NodeLimits(ctx), &id);
   if (r != Stream::AddResult::kOk) {
     ctx.reply.Error(r == Stream::AddResult::kIdNotGreater
                         ? "ERR The ID specified in XADD is equal or smaller than the target "
@@ -638,8 +637,8 @@ void RegisterStreamCommands(CommandTable& t) {
   const char* ws = "@write @stream @slow";
   const char* rf = "@read @stream @fast";
   const char* rs = "@read @stream @slow";
-  t.Add({"xadd", -5, "write denyoom fast", 1, 1, 1, wf, XAdd, g,
-         "Appends a new entry to a stream", "5.0.0",
+  t.Add({"xadd", -5, "write denyoom fast", 1, 1, 1, wf, XAdd, g, "Appends a new entry to a stream",
+         "5.0.0",
          "O(1) when adding a new entry, O(N) when trimming where N being the number of entries "
          "evicted."});
   t.Add({"xtrim", -4, "write", 1, 1, 1, ws, XTrim, g,
@@ -665,8 +664,8 @@ void RegisterStreamCommands(CommandTable& t) {
          "reported by the caller for each stream. Can block.",
          "5.0.0", "For each stream mentioned: O(N) with N being the number of elements returned."})
       ->keys_fn = ReadKeys;
-  t.Add({"xreadgroup", -7, "write blocking movablekeys", 0, 0, 0,
-         "@write @stream @slow @blocking", XReadGroup, g,
+  t.Add({"xreadgroup", -7, "write blocking movablekeys", 0, 0, 0, "@write @stream @slow @blocking",
+         XReadGroup, g,
          "Return new entries from a stream using a consumer group, or access the history of the "
          "pending entries for a given consumer. Can block.",
          "5.0.0", "For each stream mentioned: O(M) with M being the number of elements returned."})
@@ -682,32 +681,34 @@ void RegisterStreamCommands(CommandTable& t) {
   t.Add({"xclaim", -6, "write fast", 1, 1, 1, wf, XClaim, g,
          "Changes (or acquires) ownership of a message in a consumer group, as if the message "
          "was delivered to the specified consumer.",
-         "5.0.0", "O(log N) with N being the number of messages in the PEL of the consumer group."});
+         "5.0.0",
+         "O(log N) with N being the number of messages in the PEL of the consumer group."});
   t.Add({"xautoclaim", -6, "write fast", 1, 1, 1, wf, XAutoClaim, g,
          "Changes (or acquires) ownership of messages in a consumer group, as if the messages "
          "were delivered to the specified consumer.",
          "6.2.0", "O(1) if COUNT is small."});
 
-  CommandSpec* xg = t.Add({"xgroup", -2, "", 0, 0, 0, "@slow", nullptr, g,
-                           "A container for consumer groups commands", "5.0.0",
-                           "Depends on subcommand."});
+  CommandSpec* xg =
+      t.Add({"xgroup", -2, "", 0, 0, 0, "@slow", nullptr, g,
+             "A container for consumer groups commands", "5.0.0", "Depends on subcommand."});
   t.AddSub(xg, {"create", -5, "write denyoom", 2, 2, 1, ws, XGroupCreate, g,
                 "Create a consumer group.", "5.0.0", "O(1)"});
   t.AddSub(xg, {"createconsumer", 5, "write denyoom", 2, 2, 1, ws, XGroupCreateConsumer, g,
                 "Create a consumer in a consumer group.", "6.2.0", "O(1)"});
   t.AddSub(xg, {"delconsumer", 5, "write", 2, 2, 1, ws, XGroupDelConsumer, g,
                 "Delete a consumer from a consumer group.", "5.0.0", "O(1)"});
-  t.AddSub(xg, {"destroy", 4, "write", 2, 2, 1, ws, XGroupDestroy, g,
-                "Destroy a consumer group.", "5.0.0",
-                "O(N) where N is the number of entries in the group's pending entries list (PEL)."});
+  t.AddSub(
+      xg,
+      {"destroy", 4, "write", 2, 2, 1, ws, XGroupDestroy, g, "Destroy a consumer group.", "5.0.0",
+       "O(N) where N is the number of entries in the group's pending entries list (PEL)."});
   t.AddSub(xg, {"help", 2, "loading stale", 0, 0, 0, "@stream @slow", XGroupHelp, g,
                 "Show helpful text about the different subcommands", "5.0.0", "O(1)"});
   t.AddSub(xg, {"setid", -5, "write", 2, 2, 1, ws, XGroupSetId, g,
                 "Set a consumer group to an arbitrary last delivered ID value.", "5.0.0", "O(1)"});
 
-  CommandSpec* xi = t.Add({"xinfo", -2, "", 0, 0, 0, "@slow", nullptr, g,
-                           "A container for stream introspection commands", "5.0.0",
-                           "Depends on subcommand."});
+  CommandSpec* xi =
+      t.Add({"xinfo", -2, "", 0, 0, 0, "@slow", nullptr, g,
+             "A container for stream introspection commands", "5.0.0", "Depends on subcommand."});
   t.AddSub(xi, {"consumers", 4, "readonly", 2, 2, 1, rs, XInfoConsumers, g,
                 "List the consumers in a consumer group", "5.0.0", "O(1)"});
   t.AddSub(xi, {"groups", 3, "readonly", 2, 2, 1, rs, XInfoGroups, g,

@@ -68,8 +68,8 @@ TEST_CASE("stream: ID parsing and formatting") {
 TEST_CASE("stream: add, iterate both ways, master-field compression") {
   Stream s;
   Add(&s, {1, 0}, {"a", "1", "b", "2"});
-  Add(&s, {1, 5}, {"a", "3", "b", "4"});      // same fields as the master entry
-  Add(&s, {2, 0}, {"c", "x"});                // different fields
+  Add(&s, {1, 5}, {"a", "3", "b", "4"});       // same fields as the master entry
+  Add(&s, {2, 0}, {"c", "x"});                 // different fields
   Add(&s, {3, 0}, {"a", "-7", "b", "99999"});  // integers stored as integers
   CHECK(s.length() == 4);
   CHECK(s.nodes().size() == 1);
