@@ -269,6 +269,7 @@ void Server::Cron() {
   // Active expiry: at most 25% of a cron period, scaled by active-expire-effort.
   int64_t budget_us = 1000000 / config_->hz / 4 * (config_->active_expire_effort + 3) / 4;
   keyspace_->ActiveExpireCycle(now_ms_, budget_us);
+  if (!ready_keys_.empty()) HandleReadyKeys();  // an expired stream fails its XREADGROUP clients
   keyspace_->RehashStep(1000);
   if (pause_end_ms != 0 && now_ms_ >= pause_end_ms) Unpause();
   if (config_->timeout > 0) {

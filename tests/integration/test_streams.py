@@ -558,6 +558,15 @@ def test_blocking_xreadgroup(r, conns):
     assert blocked_clients(r) == 0
 
 
+def test_blocking_xreadgroup_on_expiring_stream(r, conns):
+    r.execute_command("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+    r.pexpire("s", 100)
+    c = conns()
+    c.send_command("XREADGROUP", "GROUP", "g", "alice", "BLOCK", 0, "STREAMS", "s", ">")
+    # nothing else runs: the active expiry alone releases the client
+    assert c.read_reply() == E("UNBLOCKED the stream key no longer exists")
+
+
 def test_blocking_xreadgroup_stats(r, conns):
     r.config_resetstat()
     r.execute_command("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
