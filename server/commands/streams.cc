@@ -486,7 +486,11 @@ void ReadGeneric(CommandContext& ctx, bool group_mode) {
       ctx.reply.Error("UNBLOCKED the stream key no longer exists");
       return;
     }
-    if (WrongType(ctx, e, ObjType::kStream)) return;
+    if (rerun && !have_group && e != nullptr && e->type() != ObjType::kStream) {
+      e = nullptr;  // served after blocking: another key of the wrong type is just not ready
+    } else if (WrongType(ctx, e, ObjType::kStream)) {
+      return;
+    }
     if (have_group) {
       StreamGroup* g = e ? StreamOf(e)->FindGroup(gname) : nullptr;
       if (g == nullptr) {
@@ -533,7 +537,7 @@ void ReadGeneric(CommandContext& ctx, bool group_mode) {
   for (size_t k = 0; k < nstreams; ++k) {
     std::string_view key = a[streams_arg + k];
     KvEntry* e = LookupRead(ctx, key);
-    if (e == nullptr) continue;
+    if (e == nullptr || e->type() != ObjType::kStream) continue;
     Stream* s = StreamOf(e);
     StreamId gt = ids[k];
     bool serve = false, history = false;

@@ -371,6 +371,15 @@ def test_blocking_xread_timeout_and_multi(r, conns):
     assert c.read_reply() == [[b"s", [[b"7-0", [b"b", b"2"]]]]]
 
 
+def test_blocking_xread_other_key_changes_type(r, conns):
+    c = conns()
+    c.send_command("XREAD", "BLOCK", 0, "STREAMS", "s1", "s2", "$", "$")
+    wait_blocked(r, 1)
+    r.set("s2", "string")
+    r.xadd("s1", {"f": "v"}, id="3-0")
+    assert c.read_reply() == [[b"s1", [[b"3-0", [b"f", b"v"]]]]]
+
+
 def test_client_unblock_xread(r, conns):
     c = conns()
     cid = c.call("CLIENT", "ID")
