@@ -2,8 +2,10 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "datastructs/numbers.h"
+#include "datastructs/ziplist.h"
 
 namespace sable {
 
@@ -593,88 +595,11 @@ bool LpValidate(const uint8_t* lp, size_t size, bool deep) {
 }
 
 uint8_t* LpFromZiplist(const uint8_t* zl, size_t size) {
-  // <zlbytes u32><zltail u32><zllen u16> entries <0xFF>; entry = <prevlen 1|5><enc><data>.
-  if (size < 11 || Le32(zl) != size || zl[size - 1] != 0xFF) return nullptr;
-  const uint8_t* p = zl + 10;
-  const uint8_t* end = zl + size - 1;
+  std::vector<LpValue> items;
+  if (!ZiplistDecode(zl, size, &items)) return nullptr;
   uint8_t* lp = LpNew(size);
-  auto fail = [&]() -> uint8_t* {
-    LpFree(lp);
-    return nullptr;
-  };
-  while (p < end) {
-    size_t prevlen_bytes = p[0] < 254 ? 1 : 5;
-    if (static_cast<size_t>(end - p) < prevlen_bytes + 1) return fail();
-    p += prevlen_bytes;
-    uint8_t b = p[0];
-    size_t avail = end - p;
-    auto need = [&](size_t n) { return avail >= n; };
-    if ((b >> 6) < 3) {  // string
-      size_t hdr, len;
-      if ((b >> 6) == 0) {
-        hdr = 1;
-        len = b & 0x3f;
-      } else if ((b >> 6) == 1) {
-        if (!need(2)) return fail();
-        hdr = 2;
-        len = (static_cast<size_t>(b & 0x3f) << 8) | p[1];
-      } else {
-        if (b != 0x80 || !need(5)) return fail();
-        hdr = 5;
-        len = static_cast<size_t>(p[1]) << 24 | static_cast<size_t>(p[2]) << 16 |
-              static_cast<size_t>(p[3]) << 8 | p[4];
-      }
-      if (!need(hdr + len)) return fail();
-      lp = LpAppend(lp, {reinterpret_cast<const char*>(p + hdr), len});
-      p += hdr + len;
-      continue;
-    }
-    int64_t v;
-    size_t n;
-    switch (b) {
-      case 0xC0:
-        n = 2;
-        break;
-      case 0xD0:
-        n = 4;
-        break;
-      case 0xE0:
-        n = 8;
-        break;
-      case 0xF0:
-        n = 3;
-        break;
-      case 0xFE:
-        n = 1;
-        break;
-      default:
-        if (b < 0xF1 || b > 0xFD) return fail();
-        n = 0;
-    }
-    if (!need(1 + n)) return fail();
-    uint64_t u = 0;
-    for (size_t i = 0; i < n; ++i) u |= static_cast<uint64_t>(p[1 + i]) << (8 * i);
-    switch (b) {
-      case 0xC0:
-        v = static_cast<int16_t>(u);
-        break;
-      case 0xD0:
-        v = static_cast<int32_t>(u);
-        break;
-      case 0xE0:
-        v = static_cast<int64_t>(u);
-        break;
-      case 0xF0:
-        v = u >= (1u << 23) ? static_cast<int64_t>(u) - (1 << 24) : static_cast<int64_t>(u);
-        break;
-      case 0xFE:
-        v = static_cast<int8_t>(u);
-        break;
-      default:
-        v = (b & 0x0F) - 1;
-    }
-    lp = LpAppendInt(lp, v);
-    p += 1 + n;
+  for (const LpValue& v : items) {
+    lp = v.is_int() ? LpAppendInt(lp, v.ival) : LpAppend(lp, {v.str, v.len});
   }
   return LpShrinkToFit(lp);
 }

@@ -134,7 +134,8 @@ uint8_t* LpSlice(uint8_t* lp, uint8_t* p, size_t num);
 bool LpValidate(const uint8_t* lp, size_t size, bool deep);
 
 // Converts a ziplist (the RDB encoding of small lists, hashes and sorted sets before Redis 7.0)
-// into a listpack holding the same elements; nullptr if the ziplist is malformed.
+// into a listpack holding the same elements; nullptr if the ziplist is malformed (validated as
+// ZiplistDecode does).
 uint8_t* LpFromZiplist(const uint8_t* zl, size_t size);
 
 }  // namespace sable

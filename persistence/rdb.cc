@@ -5,6 +5,7 @@
 
 #include "datastructs/numbers.h"
 #include "persistence/crc64.h"
+#include "persistence/lzf.h"
 
 namespace sable {
 
@@ -14,40 +15,24 @@ void PutLE(std::string* out, uint64_t v, int n) {
   for (int i = 0; i < n; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 
-// LZF (liblzf's format, which Redis uses for strings over 20 bytes when rdbcompression is on):
-// a control byte below 32 starts a literal run of ctrl+1 bytes; otherwise its top 3 bits are a
-// length (7 = more in the next byte) and it back-references earlier output. False on any
-// inconsistency with the announced length.
-bool LzfDecompress(std::string_view in, uint64_t ulen, std::string* out) {
-  if (ulen > (uint64_t{1} << 32)) return false;
-  out->clear();
-  out->reserve(ulen);
-  size_t ip = 0;
-  while (ip < in.size()) {
-    unsigned ctrl = static_cast<uint8_t>(in[ip++]);
-    if (ctrl < 32) {
-      size_t run = ctrl + 1;
-      if (ip + run > in.size() || out->size() + run > ulen) return false;
-      out->append(in.substr(ip, run));
-      ip += run;
-      continue;
-    }
-    size_t len = ctrl >> 5;
-    if (len == 7) {
-      if (ip >= in.size()) return false;
-      len += static_cast<uint8_t>(in[ip++]);
-    }
-    if (ip >= in.size()) return false;
-    size_t back = ((ctrl & 0x1f) << 8) + static_cast<uint8_t>(in[ip++]) + 1;
-    len += 2;
-    if (back > out->size() || out->size() + len > ulen) return false;
-    size_t from = out->size() - back;
-    for (size_t i = 0; i < len; ++i) out->push_back((*out)[from + i]);  // may overlap
+}  // namespace
+
+namespace rdb {
+
+std::string ModuleTypeName(uint64_t module_id) {
+  // The id is 9 characters of 6 bits each (this alphabet) then a 10-bit encoding version.
+  static constexpr char kCharset[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string name(9, '?');
+  module_id >>= 10;
+  for (int i = 8; i >= 0; --i) {
+    name[i] = kCharset[module_id & 63];
+    module_id >>= 6;
   }
-  return out->size() == ulen;
+  return name;
 }
 
-}  // namespace
+}  // namespace rdb
 
 void RdbEncoder::Header() {
   char buf[16];
@@ -116,8 +101,20 @@ void RdbEncoder::String(std::string_view s) {
     Int(v);
     return;
   }
+  if (compress_ && s.size() > rdb::kLzfMinLength && TryLzf(s)) return;
   Length(s.size());
   out_->append(s);
+}
+
+// As Redis's rdbSaveLzfStringObject: only when it saves at least four bytes.
+bool RdbEncoder::TryLzf(std::string_view s) {
+  std::string packed;
+  if (!LzfCompress(s, s.size() - 4, &packed)) return false;
+  out_->push_back(static_cast<char>(0xC3));
+  Length(packed.size());
+  Length(s.size());
+  out_->append(packed);
+  return true;
 }
 
 void RdbEncoder::Eof(size_t start, bool checksum) {
@@ -199,6 +196,7 @@ bool RdbDecoder::ReadLength(uint64_t* len, bool* encoded) {
 bool RdbDecoder::ReadString(std::string* out) {
   bool enc;
   uint64_t len;
+  string_error_.clear();
   if (!ReadLength(&len, &enc)) return false;
   if (enc) {
     std::string_view v;
@@ -221,12 +219,17 @@ bool RdbDecoder::ReadString(std::string* out) {
         x = static_cast<int32_t>(u);
         break;
       }
-      case 3: {  // LZF: compressed length, original length, compressed bytes
+      case 3: {
         uint64_t clen, ulen;
         if (!ReadLength(&clen) || !ReadLength(&ulen) || !ReadBytes(clen, &v)) return false;
-        return LzfDecompress(v, ulen, out);
+        if (!LzfDecompress(v, ulen, out)) {
+          string_error_ = "Invalid LZF compressed string";
+          return false;
+        }
+        return true;
       }
       default:
+        string_error_ = "Unknown RDB string encoding type " + std::to_string(len);
         return false;
     }
     *out = Int64ToString(x);
@@ -240,8 +243,12 @@ bool RdbDecoder::ReadString(std::string* out) {
 
 bool RdbDecoder::ReadValue(uint8_t type, RdbRecord* rec, std::string* err) {
   auto fail = [&](const char* what) {
-    *err = std::string("Short read or OOM loading DB. Unrecoverable error, aborting now. (") +
-           what + ")";
+    if (!string_error_.empty()) {
+      *err = string_error_ + " (" + what + ")";
+    } else {
+      *err = std::string("Short read or OOM loading DB. Unrecoverable error, aborting now. (") +
+             what + ")";
+    }
     return false;
   };
   switch (type) {
@@ -319,6 +326,13 @@ bool RdbDecoder::ReadValue(uint8_t type, RdbRecord* rec, std::string* err) {
         rec->blobs.push_back(std::move(blob));
       }
       return true;
+    }
+    case rdb::kModule2: {
+      uint64_t id;
+      if (!ReadLength(&id)) return fail("module id");
+      *err = "The RDB file contains module data I can't load: no matching module type '" +
+             rdb::ModuleTypeName(id) + "'";
+      return false;
     }
     case rdb::kStreamListpacks:
     case rdb::kStreamListpacks2: {
@@ -400,17 +414,21 @@ bool RdbDecoder::Next(RdbRecord* rec, std::string* err) {
       case rdb::kAux:
         rec->kind = RdbRecord::kAux;
         if (!ReadString(&rec->aux_key) || !ReadString(&rec->aux_value)) {
-          *err = "Short read in AUX field";
+          *err = string_error_.empty() ? "Short read in AUX field" : string_error_;
           return false;
         }
         return true;
       case rdb::kFunction2:
         rec->kind = RdbRecord::kFunction;
         if (!ReadString(&rec->str)) {
-          *err = "Short read in function library";
+          *err = string_error_.empty() ? "Short read in function library" : string_error_;
           return false;
         }
         return true;
+      case rdb::kFunctionPreGa:
+        *err = "Failed loading library, the RDB file uses the function format of Redis "
+               "7.0-rc1/rc2, which is not supported";
+        return false;
       case rdb::kExpireTimeMs: {
         std::string_view v;
         if (!ReadBytes(8, &v)) {
@@ -430,7 +448,7 @@ bool RdbDecoder::Next(RdbRecord* rec, std::string* err) {
         }
         uint32_t x = 0;
         for (int i = 3; i >= 0; --i) x = (x << 8) | static_cast<uint8_t>(v[i]);
-        rec->expire_ms = static_cast<int64_t>(x) * 1000;
+        rec->expire_ms = static_cast<int64_t>(static_cast<int32_t>(x)) * 1000;
         continue;
       }
       case rdb::kIdle: {
@@ -451,14 +469,27 @@ bool RdbDecoder::Next(RdbRecord* rec, std::string* err) {
         rec->freq = f;
         continue;
       }
-      case rdb::kModuleAux:
-        *err = "Module auxiliary data is not supported";
+      case rdb::kModuleAux: {
+        // As Redis 7.0 without the module loaded: <module id> <when opcode> <when>, then
+        // data only the module can parse, so loading stops here.
+        uint64_t id, when_opcode, when;
+        if (!ReadLength(&id) || !ReadLength(&when_opcode) || !ReadLength(&when)) {
+          *err = "Short read in module AUX data";
+          return false;
+        }
+        if (when_opcode != 2) {  // RDB_MODULE_OPCODE_UINT
+          *err = "Bad module AUX data: bad when_opcode";
+          return false;
+        }
+        *err = "The RDB file contains AUX module data I can't load: no matching module '" +
+               rdb::ModuleTypeName(id) + "'";
         return false;
+      }
       default:
         rec->kind = RdbRecord::kKey;
         rec->type = op;
         if (!ReadString(&rec->key)) {
-          *err = "Short read loading a key";
+          *err = string_error_.empty() ? "Short read loading a key" : string_error_;
           return false;
         }
         return ReadValue(op, rec, err);

@@ -18,6 +18,7 @@ inline constexpr int kVersion = 10;
 // Opcodes and value types (Redis 7.0 rdb.h numbering).
 enum Op : uint8_t {
   kFunction2 = 245,
+  kFunctionPreGa = 246,  // 7.0-rc1/rc2 function library format
   kModuleAux = 247,
   kIdle = 248,
   kFreq = 249,
@@ -50,11 +51,36 @@ enum Type : uint8_t {
   kStreamListpacks2 = 19,
 };
 
+// Strings longer than this are LZF-compressed on save when compression is on (Redis: "under
+// 20 bytes it's unable to compress even aaaaaaaaaaaaaaaaaa").
+inline constexpr size_t kLzfMinLength = 20;
+
+// rdb_load's *err for a value with no elements. Redis skips such keys when loading a file
+// (old versions could write them) and refuses them in RESTORE.
+inline constexpr const char* kEmptyKeyError = "empty key";
+
+// The name of a module type (9 characters) from the 64-bit module id stored in RDB files.
+std::string ModuleTypeName(uint64_t module_id);
+
 }  // namespace rdb
+
+// Encoding limits for values built while loading (the server's *-max-listpack-* and
+// set-max-intset-entries settings; Redis converts loaded values that exceed them).
+struct RdbLoadLimits {
+  int64_t list_max_listpack_size = -2;
+  size_t hash_max_listpack_entries = 512;
+  size_t hash_max_listpack_value = 64;
+  size_t set_max_intset_entries = 512;
+  size_t zset_max_listpack_entries = 128;
+  size_t zset_max_listpack_value = 64;
+};
 
 class RdbEncoder {
  public:
-  explicit RdbEncoder(std::string* out) : out_(out) {}
+  // `compress`: LZF-compress strings over kLzfMinLength bytes when that saves space
+  // (rdbcompression yes), as Redis does for RDB files and DUMP payloads.
+  explicit RdbEncoder(std::string* out, bool compress = false)
+      : out_(out), compress_(compress) {}
   void Header();                                    // "REDIS0010"
   void Aux(std::string_view key, std::string_view value);
   void SelectDb(uint64_t db);
@@ -62,7 +88,8 @@ class RdbEncoder {
   void ExpireMs(int64_t when_ms);
   void Type(uint8_t t) { out_->push_back(static_cast<char>(t)); }
   void Length(uint64_t len);
-  // A string, using Redis's integer encodings when the text is a canonical integer that fits.
+  // A string (Redis's rdbSaveRawString): an integer encoding when the text is a canonical
+  // integer that fits 32 bits, else LZF when compressing pays, else length + bytes.
   void String(std::string_view s);
   void Int(int64_t v);  // as a string object with an integer encoding
   void Raw(std::string_view bytes) { out_->append(bytes); }
@@ -70,7 +97,9 @@ class RdbEncoder {
   void Eof(size_t start = 0, bool checksum = true);
 
  private:
+  bool TryLzf(std::string_view s);
   std::string* out_;
+  bool compress_;
 };
 
 // One record of an RDB stream.
@@ -92,6 +121,8 @@ struct RdbRecord {
                                    // streams, the raw bytes after the nodes
   std::vector<std::string> blobs;  // quicklist nodes; stream (master ID, listpack) pairs
   std::vector<uint64_t> container_flags;  // quicklist2 node containers
+  // Set by the caller (not the decoder): the limits values are converted against.
+  RdbLoadLimits limits;
 };
 
 class RdbDecoder {
@@ -104,6 +135,8 @@ class RdbDecoder {
   // After kEof: verifies the CRC64 trailer (a zero trailer means "not computed").
   bool VerifyChecksum(std::string* err) const;
   size_t offset() const { return pos_; }
+  // Why the last ReadString failed when it was not a plain short read ("" otherwise).
+  const std::string& string_error() const { return string_error_; }
   int version() const { return version_; }
 
   // Building blocks (exposed for DUMP payloads, which carry one value).
@@ -120,6 +153,7 @@ class RdbDecoder {
   size_t pos_ = 0;
   size_t eof_pos_ = 0;
   int version_ = 0;
+  std::string string_error_;
 };
 
 }  // namespace sable

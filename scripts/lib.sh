@@ -13,7 +13,7 @@ SABLE_JOBS="${SABLE_JOBS:-2}"
 
 # Packages every script may need. util-linux provides taskset and flock, procps provides ps/pkill.
 SABLE_DEB_PACKAGES=(
-  build-essential cmake ninja-build pkg-config libuv1-dev libjemalloc-dev libfmt-dev
+  build-essential cmake ninja-build pkg-config libuv1-dev libjemalloc-dev libfmt-dev liblzf-dev
   doctest-dev python3-pytest python3-redis redis-tools redis-server tcl procps util-linux
 )
 

@@ -14,17 +14,16 @@ bool Server::ParseTimeout(ReplyWriter& w, std::string_view arg, int64_t* deadlin
     w.Error("ERR timeout is not a float or out of range");
     return false;
   }
-  if (secs < 0) {
+  // As redis-server 7.0 does on x86-64: a timeout whose milliseconds do not fit in a signed
+  // 64-bit integer (including inf) converts to INT64_MIN, so it is reported as negative.
+  long double ms = std::ceil(secs * 1000);
+  if (secs < 0 || !(ms < 9223372036854775808.0L)) {
     w.Error("ERR timeout is negative");
     return false;
   }
-  long double ms = secs * 1000;
-  if (ms > static_cast<long double>(INT64_MAX / 2)) {
-    w.Error("ERR timeout is out of range");
-    return false;
-  }
-  int64_t t = static_cast<int64_t>(std::ceil(ms));
-  *deadline_ms = t > 0 ? now_ms_ + t : 0;
+  int64_t t = static_cast<int64_t>(ms);
+  // A huge but valid timeout blocks for good (saturating instead of overflowing).
+  *deadline_ms = t == 0 ? 0 : (t > INT64_MAX - now_ms_ ? INT64_MAX : now_ms_ + t);
   return true;
 }
 
@@ -119,6 +118,10 @@ void Server::HandleReadyKeys() {
       auto it = blocking_keys_.find(std::make_pair(db, key));
       if (it == blocking_keys_.end()) continue;
       std::deque<Connection*> queue = it->second;  // serving changes the live queue
+      // Like Redis, expire against the time of serving (a MULTI with DEBUG SLEEP may have
+      // let the key expire since the loop's clock was read); an expired key is deleted here
+      // and its DEL propagated after the command that signalled it.
+      UpdateClock();
       for (Connection* c : queue) {
         if (!c->blocked) continue;
         KvEntry* e = keyspace_->Find(db, key, now_ms_);

@@ -3,6 +3,8 @@
 #include <sstream>
 #include <utility>
 
+#include "datastructs/numbers.h"
+
 namespace sable {
 
 namespace {
@@ -82,6 +84,25 @@ const CommandSpec* CommandSpec::FindSub(std::string_view n) const {
   return nullptr;
 }
 
+void NumKeysAt(ArgList args, size_t idx, std::vector<int>* out) {
+  int64_t n;
+  if (idx >= args.size() || !StringToInt64(args[idx], &n) || n < 1 ||
+      n > static_cast<int64_t>(args.size() - idx - 1))
+    return;
+  for (int64_t i = 1; i <= n; ++i) out->push_back(static_cast<int>(idx + i));
+}
+
+void NumKeysAfter1(ArgList args, std::vector<int>* out) { NumKeysAt(args, 1, out); }
+void NumKeysAfter2(ArgList args, std::vector<int>* out) { NumKeysAt(args, 2, out); }
+
+void StoreThenNumKeys(ArgList args, std::vector<int>* out) {
+  std::vector<int> src;
+  NumKeysAt(args, 2, &src);
+  if (src.empty()) return;
+  out->push_back(1);
+  out->insert(out->end(), src.begin(), src.end());
+}
+
 void CommandSpec::KeyPositions(ArgList args, std::vector<int>* out) const {
   if (keys_fn != nullptr) {
     keys_fn(args, out);
@@ -113,6 +134,8 @@ CommandTable::CommandTable() {
   RegisterDumpCommands(*this);
   RegisterBitmapCommands(*this);
   RegisterHyperLogLogCommands(*this);
+  RegisterSortCommands(*this);
+  RegisterGeoCommands(*this);
   RegisterStreamCommands(*this);
 }
 

@@ -35,6 +35,13 @@ using Handler = void (*)(CommandContext&);
 // appends the indexes of key arguments in `args` (args[0] = command name).
 using KeysFn = void (*)(ArgList args, std::vector<int>* positions);
 
+// Shared KeysFn: the `numkeys` arguments after args[idx] (an invalid or too large count gives
+// no keys, which COMMAND GETKEYS reports as invalid arguments, as Redis does).
+void NumKeysAt(ArgList args, size_t idx, std::vector<int>* out);
+void NumKeysAfter1(ArgList args, std::vector<int>* out);  // CMD numkeys key... (LMPOP, ZUNION)
+void NumKeysAfter2(ArgList args, std::vector<int>* out);  // CMD timeout numkeys key... (BLMPOP)
+void StoreThenNumKeys(ArgList args, std::vector<int>* out);  // CMD dest numkeys key...
+
 enum CommandFlag : uint32_t {
   kCmdWrite = 1 << 0,
   kCmdReadonly = 1 << 1,
@@ -144,6 +151,8 @@ void RegisterReplicationCommands(CommandTable& t);
 void RegisterDumpCommands(CommandTable& t);
 void RegisterBitmapCommands(CommandTable& t);
 void RegisterHyperLogLogCommands(CommandTable& t);
+void RegisterSortCommands(CommandTable& t);
+void RegisterGeoCommands(CommandTable& t);
 void RegisterStreamCommands(CommandTable& t);
 
 }  // namespace sable

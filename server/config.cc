@@ -282,6 +282,10 @@ void Config::Mirror(const std::string& name) {
   else if (name == "set-max-intset-entries") set_max_intset_entries = i64();
   else if (name == "zset-max-listpack-entries") zset_max_listpack_entries = i64();
   else if (name == "zset-max-listpack-value") zset_max_listpack_value = i64();
+  else if (name == "hll-sparse-max-bytes") {
+    int64_t x = 3000;
+    hll_sparse_max_bytes = ParseMemory(v, &x) ? x : 3000;
+  }
   else if (name == "stream-node-max-bytes") stream_node_max_bytes = i64();
   else if (name == "stream-node-max-entries") stream_node_max_entries = i64();
   else if (name == "save") {

@@ -42,6 +42,9 @@ class Keyspace {
 
   // Lookup with lazy expiry: an expired key is deleted and reported absent.
   KvEntry* Find(int db, std::string_view key, int64_t now_ms);
+  // Lookup without expiry (an expired key is still returned): for deciding whether to
+  // signal blocked clients, which then look the key up properly.
+  KvEntry* Peek(int db, std::string_view key) { return dbs_[db]->table.Find(key); }
   // Same, counting hits/misses (read commands) and touching the LRU clock.
   KvEntry* FindRead(int db, std::string_view key, int64_t now_ms);
   // Link to the pointer holding the entry (for in-place replacement), or nullptr.

@@ -6,6 +6,7 @@
 #include <jemalloc/jemalloc.h>
 #endif
 
+#include <clocale>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -43,6 +44,8 @@ void Usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As redis-server: SORT ... ALPHA collates with strcoll in the environment's locale.
+  setlocale(LC_COLLATE, "");
   Config config;
   int first = 1;
   std::string err;

@@ -45,17 +45,15 @@ const char* EncodingName(const KvEntry* e) {
   return "unknown";
 }
 
-bool DumpPayload(const KvEntry* e, std::string* out, std::string* err) {
-  RdbEncoder enc(out);
+bool DumpPayload(const KvEntry* e, std::string* out, std::string* err, bool compress) {
+  RdbEncoder enc(out, compress);
   if (e->type() == ObjType::kString) {
     enc.Type(rdb::kString);
     if (e->enc() == Enc::kInt) {
       enc.Int(e->int_value());
     } else {
       char tmp[24];
-      std::string_view v = e->StringView(tmp);
-      enc.Length(v.size());
-      enc.Raw(v);
+      enc.String(e->StringView(tmp));
     }
   } else {
     const ObjectOps& ops = g_ops[static_cast<int>(e->type())];

@@ -23,8 +23,9 @@ struct ObjectOps {
   // save fails loudly rather than writing an incomplete file).
   uint8_t (*rdb_type)(const void* obj) = nullptr;
   void (*rdb_save)(const void* obj, RdbEncoder& enc) = nullptr;
-  // Builds a value from a decoded RDB record of this type (any of the type's RDB encodings);
-  // nullptr with *err on corrupt input.
+  // Builds a value from a decoded RDB record of this type (any of the type's RDB encodings),
+  // converting it as rec.limits require; nullptr with *err on corrupt input, or with
+  // *err == rdb::kEmptyKeyError for a value without elements.
   void* (*rdb_load)(const RdbRecord& rec, std::string* err) = nullptr;
   // DEBUG DIGEST-VALUE: content digest independent of the encoding (Digest::Mix for ordered
   // elements, Digest::Add for unordered ones).
@@ -33,7 +34,8 @@ struct ObjectOps {
 
 // DUMP payload of one value: its RDB serialisation, the RDB version (2 bytes LE) and a
 // CRC64 (8 bytes LE). Used by DUMP and by the RESP form of the AOF base (RESTORE).
-bool DumpPayload(const KvEntry* e, std::string* out, std::string* err);
+// `compress`: LZF-compress long strings, as Redis does with rdbcompression yes.
+bool DumpPayload(const KvEntry* e, std::string* out, std::string* err, bool compress);
 
 // Digest of one value (strings handled here, collections through their ObjectOps row).
 Digest ValueDigest(const KvEntry* e);

@@ -7,6 +7,8 @@
 #include <cstring>
 
 #include "persistence/rdb.h"
+#include "server/config.h"
+#include "server/log.h"
 #include "server/objects.h"
 #include "server/server.h"
 
@@ -40,9 +42,23 @@ ObjType ObjTypeOfRdb(uint8_t t, bool* ok) {
 
 }  // namespace
 
+RdbLoadLimits RdbLoadLimitsOf(const Config& c) {
+  auto size = [](int64_t v) { return v < 0 ? size_t{0} : static_cast<size_t>(v); };
+  RdbLoadLimits l;
+  l.list_max_listpack_size = c.list_max_listpack_size;
+  l.hash_max_listpack_entries = size(c.hash_max_listpack_entries);
+  l.hash_max_listpack_value = size(c.hash_max_listpack_value);
+  l.set_max_intset_entries = size(c.set_max_intset_entries);
+  l.zset_max_listpack_entries = size(c.zset_max_listpack_entries);
+  l.zset_max_listpack_value = size(c.zset_max_listpack_value);
+  return l;
+}
+
+bool RdbCompressionOf(const Config& c) { return c.GetValue("rdbcompression") == "yes"; }
+
 bool WriteRdbImage(Server& s, std::string* out, std::string* err) {
   size_t start = out->size();
-  RdbEncoder enc(out);
+  RdbEncoder enc(out, RdbCompressionOf(s.config()));
   enc.Header();
   enc.Aux("redis-ver", "7.0.15");
   enc.Aux("redis-bits", "64");
@@ -66,9 +82,7 @@ bool WriteRdbImage(Server& s, std::string* out, std::string* err) {
         if (e->enc() == Enc::kInt) {
           enc.Int(e->int_value());
         } else {
-          std::string_view v = e->StringView(tmp);
-          enc.Length(v.size());
-          enc.Raw(v);
+          enc.String(e->StringView(tmp));
         }
         return;
       }
@@ -99,6 +113,8 @@ bool LoadRdbImage(Server& s, std::string_view data, RdbLoadStats* stats, std::st
   Keyspace& ks = s.keyspace();
   int db = 0;
   RdbRecord rec;
+  rec.limits = RdbLoadLimitsOf(s.config());
+  size_t empty_keys_skipped = 0;
   while (true) {
     if (!dec.Next(&rec, err)) {
       *err = fmt::format("{} (at offset {})", *err, dec.offset());
@@ -117,8 +133,13 @@ bool LoadRdbImage(Server& s, std::string_view data, RdbLoadStats* stats, std::st
         break;
       case RdbRecord::kAux:
       case RdbRecord::kResizeDb:
-      case RdbRecord::kFunction:
         break;
+      case RdbRecord::kFunction:
+        // Redis would create the library; without functions, dropping it silently would lose
+        // data, so the load fails.
+        *err = "Failed loading library, the RDB file contains function libraries, which "
+               "this server does not support (functions are not implemented)";
+        return false;
       case RdbRecord::kKey: {
         if (rec.expire_ms >= 0 && rec.expire_ms <= s.now_ms()) {
           ++stats->keys_expired;
@@ -137,6 +158,14 @@ bool LoadRdbImage(Server& s, std::string_view data, RdbLoadStats* stats, std::st
             return false;
           }
           void* obj = ops->rdb_load(rec, err);
+          if (obj == nullptr && *err == rdb::kEmptyKeyError) {
+            // As Redis: older versions could save empty collections; they are skipped.
+            if (empty_keys_skipped++ < 10) {
+              Log(LogLevel::kWarning, "rdbLoadObject skipping empty key: {}", rec.key);
+            }
+            err->clear();
+            break;
+          }
           if (obj == nullptr) {
             *err = fmt::format("Corrupt value for key '{}': {}", rec.key, *err);
             return false;
@@ -180,7 +209,7 @@ bool WriteRespImage(Server& s, std::string* out, std::string* err) {
         // Collections are rebuilt with RESTORE of their DUMP payload: one command per key
         // whatever the size, and loadable by redis-server as well.
         std::string payload;
-        if (!DumpPayload(e, &payload, err)) {
+        if (!DumpPayload(e, &payload, err, RdbCompressionOf(s.config()))) {
           ok = false;
           return;
         }

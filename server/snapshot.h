@@ -6,9 +6,17 @@
 #include <string>
 #include <string_view>
 
+#include "persistence/rdb.h"
+
 namespace sable {
 
+class Config;
 class Server;
+
+// The limits loaded values are converted against (hash-max-listpack-entries, ...).
+RdbLoadLimits RdbLoadLimitsOf(const Config& config);
+// rdbcompression: whether RDB images and DUMP payloads LZF-compress long strings.
+bool RdbCompressionOf(const Config& config);
 
 struct RdbLoadStats {
   size_t keys_loaded = 0;

@@ -8,6 +8,7 @@
 #include "persistence/rdb.h"
 #include "server/commands/util.h"
 #include "server/objects.h"
+#include "server/snapshot.h"
 
 namespace sable {
 
@@ -20,7 +21,7 @@ void Dump(CommandContext& ctx) {
     return;
   }
   std::string payload, err;
-  if (!DumpPayload(e, &payload, &err)) {
+  if (!DumpPayload(e, &payload, &err, RdbCompressionOf(ctx.server.config()))) {
     ctx.reply.Error(err);
     return;
   }
@@ -83,13 +84,17 @@ void Restore(CommandContext& ctx) {
     ctx.reply.Error("ERR DUMP payload version or checksum are wrong");
     return;
   }
-  RdbDecoder dec(payload.substr(0, payload.size() - 10));
+  if (payload.size() < 11) {  // nothing before the footer, not even a type byte
+    ctx.reply.Error("ERR Bad data format");
+    return;
+  }
   uint8_t type = static_cast<uint8_t>(payload[0]);
   std::string_view body = payload.substr(1, payload.size() - 11);
   RdbDecoder vdec(body);
   RdbRecord rec;
   rec.type = type;
   rec.key = std::string(key);
+  rec.limits = RdbLoadLimitsOf(ctx.server.config());
   std::string err;
   if (!vdec.ReadValue(type, &rec, &err) || vdec.offset() != body.size()) {
     ctx.reply.Error("ERR Bad data format");

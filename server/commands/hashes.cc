@@ -20,6 +20,8 @@
 #include "datastructs/glob.h"
 #include "datastructs/hash_table_map.h"
 #include "datastructs/listpack.h"
+#include "datastructs/zipmap.h"
+#include "server/commands/cross_family.h"
 #include "server/commands/util.h"
 #include "server/objects.h"
 
@@ -38,14 +40,8 @@ const HashSeed* FieldSeed() {
   return &seed;
 }
 
-// Redis's defaults, used where no configuration is at hand (RDB loading).
-constexpr size_t kDefaultMaxEntries = 512;
-constexpr size_t kDefaultMaxValue = 64;
-
-// hash-max-listpack-entries / -value, read from the config at most once per command and only
-// when a listpack-encoded hash is written (reads never need them). Config::GetValue is a
-// by-name map lookup that costs about as much as the rest of an HSET; a typed mirror in
-// Config (as for `hz`, `maxmemory`) would make Read() a field load.
+// hash-max-listpack-entries / -value (typed mirrors in Config), read at most once per command
+// and only when a listpack-encoded hash is written.
 class HashLimits {
  public:
   explicit HashLimits(const Config& config) : config_(&config) {}
@@ -283,8 +279,8 @@ void HashRdbSave(const void* p, RdbEncoder& enc) {
 // RDB_TYPE_HASH: flattened (field, value) pairs. As Redis: a table from the start when the
 // count exceeds the entries limit, else a listpack that converts at the first long string.
 void* LoadPlainHash(const std::vector<std::string>& items, HashLimits& limits, std::string* err) {
-  if (items.empty()) {  // Redis skips empty keys; this interface can only refuse them
-    *err = "Empty hash";
+  if (items.empty()) {
+    *err = rdb::kEmptyKeyError;
     return nullptr;
   }
   if (items.size() % 2 != 0) {
@@ -326,9 +322,8 @@ void* LoadPlainHash(const std::vector<std::string>& items, HashLimits& limits, s
 }
 
 // Checks a listpack of pairs built from outside data and adopts it; converts it when it holds
-// more fields than the limit (or, for `check_values`, a string longer than the value limit).
-void* AdoptLoadedListpack(uint8_t* lp, HashLimits& limits, bool check_values, std::string* err,
-                          const char* what) {
+// more fields than the limit (as Redis, string lengths are not checked: they convert later).
+void* AdoptLoadedListpack(uint8_t* lp, HashLimits& limits, std::string* err, const char* what) {
   size_t n = LpLength(lp);
   if (n % 2 != 0 || LpHasDuplicateFields(lp)) {
     LpFree(lp);
@@ -337,66 +332,44 @@ void* AdoptLoadedListpack(uint8_t* lp, HashLimits& limits, bool check_values, st
   }
   if (n == 0) {
     LpFree(lp);
-    *err = "Empty hash";
+    *err = rdb::kEmptyKeyError;
     return nullptr;
   }
   HashObj h = HashObj::NewListpack(LpShrinkToFit(lp));
-  bool convert = n / 2 > limits.entries();
-  if (!convert && check_values) {
-    for (uint8_t* p = LpFirst(lp = h.lp()); p != nullptr && !convert; p = LpNext(lp, p)) {
-      LpValue v = LpGet(p);
-      convert = !v.is_int() && v.len > limits.value();
-    }
-  }
-  if (convert) h.ToMap();
+  if (n / 2 > limits.entries()) h.ToMap();
   return h.raw();
 }
 
-// zipmap (Redis 2.4's small-hash blob, RDB_TYPE_HASH_ZIPMAP), read into a new listpack:
-//   <count:1> (<len> field <len> <free:1> value [free bytes])* 0xFF
-//   len = 1 byte if < 254, else 254 + uint32 LE. Validated as Redis does (deep).
-uint8_t* ZipmapToListpack(std::string_view zm) {
-  const auto* z = reinterpret_cast<const uint8_t*>(zm.data());
-  const size_t size = zm.size();
-  if (size < 2 || z[size - 1] != 0xFF) return nullptr;
-  size_t pos = 1;
-  // Reads one length at pos; false if it (or the bytes it announces) would pass the end.
-  auto read_len = [&](size_t* len) {
-    if (pos >= size - 1) return false;
-    if (z[pos] < 254) {
-      *len = z[pos++];
-      return true;
-    }
-    if (pos + 5 > size - 1) return false;
-    uint32_t v;
-    memcpy(&v, z + pos + 1, 4);
-    *len = v;
-    pos += 5;
-    return true;
-  };
+// zipmap (Redis 2.4's small-hash blob, RDB_TYPE_HASH_ZIPMAP): validated deeply as Redis does,
+// read into a listpack; as Redis, a table when there are too many fields or a long string.
+void* LoadZipmapHash(std::string_view zm, HashLimits& limits, std::string* err) {
   std::vector<std::string_view> items;
-  while (pos < size && z[pos] != 0xFF) {
-    size_t flen, vlen;
-    if (!read_len(&flen) || flen > size - 1 - pos) return nullptr;
-    std::string_view f(zm.data() + pos, flen);
-    pos += flen;
-    if (!read_len(&vlen) || pos >= size - 1) return nullptr;
-    size_t free_bytes = z[pos++];
-    if (vlen > size - 1 - pos || free_bytes > size - 1 - pos - vlen) return nullptr;
-    std::string_view v(zm.data() + pos, vlen);
-    pos += vlen + free_bytes;
-    items.push_back(f);
-    items.push_back(v);
+  if (!ZipmapDecode(zm, &items)) {
+    *err = "Zipmap integrity check failed.";
+    return nullptr;
   }
-  if (pos != size - 1 || items.empty()) return nullptr;
-  if (z[0] != 254 && z[0] != items.size() / 2) return nullptr;
-  return LpAppendMany(LpNew(0), items);
+  size_t maxlen = 0, total = 0;
+  for (std::string_view x : items) {
+    maxlen = std::max(maxlen, x.size());
+    total += x.size();
+  }
+  if (total >= kLpSafetySize) {
+    *err = "Hash zipmap with dup elements, or big length";
+    return nullptr;
+  }
+  HashObj h = HashObj::NewListpack(LpAppendMany(LpNew(0), items));
+  if (LpHasDuplicateFields(h.lp())) {
+    h.Free();
+    *err = "Hash zipmap with dup elements, or big length";
+    return nullptr;
+  }
+  if (items.size() / 2 > limits.entries() || maxlen > limits.value()) h.ToMap();
+  return h.raw();
 }
 
-// rdb_load has no server context: loaded hashes follow Redis's default limits (512 fields of
-// at most 64 bytes) for their encoding.
+// Loaded hashes follow hash-max-listpack-entries/-value (rec.limits) for their encoding.
 void* HashRdbLoad(const RdbRecord& rec, std::string* err) {
-  HashLimits limits(kDefaultMaxEntries, kDefaultMaxValue);
+  HashLimits limits(rec.limits.hash_max_listpack_entries, rec.limits.hash_max_listpack_value);
   const auto* blob = reinterpret_cast<const uint8_t*>(rec.payload.data());
   switch (rec.type) {
     case rdb::kHash:
@@ -406,23 +379,17 @@ void* HashRdbLoad(const RdbRecord& rec, std::string* err) {
         *err = "Hash listpack integrity check failed.";
         return nullptr;
       }
-      return AdoptLoadedListpack(LpDup(blob), limits, false, err, "Hash listpack");
+      return AdoptLoadedListpack(LpDup(blob), limits, err, "Hash listpack");
     case rdb::kHashZiplist: {
       uint8_t* lp = LpFromZiplist(blob, rec.payload.size());
       if (lp == nullptr) {
         *err = "Hash ziplist integrity check failed.";
         return nullptr;
       }
-      return AdoptLoadedListpack(lp, limits, false, err, "Hash ziplist");
+      return AdoptLoadedListpack(lp, limits, err, "Hash ziplist");
     }
-    case rdb::kHashZipmap: {
-      uint8_t* lp = ZipmapToListpack(rec.payload);
-      if (lp == nullptr) {
-        *err = "Zipmap integrity check failed.";
-        return nullptr;
-      }
-      return AdoptLoadedListpack(lp, limits, true, err, "Hash zipmap");
-    }
+    case rdb::kHashZipmap:
+      return LoadZipmapHash(rec.payload, limits, err);
     default:
       *err = "Unknown hash encoding";
       return nullptr;
@@ -917,30 +884,14 @@ void HScan(CommandContext& ctx) {
   KvEntry* e = ReadHash(ctx, ctx.args[1], &wrong);
   if (wrong) return;
   if (e == nullptr) {
-    ctx.reply.Array(2);
-    ctx.reply.Bulk("0");
-    ctx.reply.Array(0);
+    ReplyEmptyScan(ctx);
     return;
   }
-  int64_t count = 10;
-  std::string_view pat;
-  bool use_pattern = false;
-  for (size_t i = 3; i < ctx.args.size(); i += 2) {
-    bool pair = i + 1 < ctx.args.size();
-    if (EqNoCase(ctx.args[i], "COUNT") && pair) {
-      if (!ArgInt64(ctx, ctx.args[i + 1], &count)) return;
-      if (count < 1) {
-        ctx.reply.Error(err::kSyntax);
-        return;
-      }
-    } else if (EqNoCase(ctx.args[i], "MATCH") && pair) {
-      pat = ctx.args[i + 1];
-      use_pattern = pat != "*";
-    } else {
-      ctx.reply.Error(err::kSyntax);
-      return;
-    }
-  }
+  ScanOptions opt;
+  if (!ParseScanOptions(ctx, 3, &opt)) return;
+  const int64_t count = opt.count;
+  const std::string_view pat = opt.pattern;
+  const bool use_pattern = opt.use_pattern;
   HashObj h = ObjOf(e);
   std::vector<std::pair<LpValue, LpValue>> found;
   if (h.is_lp()) {
@@ -974,9 +925,7 @@ void HScan(CommandContext& ctx) {
 
 }  // namespace
 
-// For other families (SORT ... BY/GET pattern->field): the value of `field` in the hash held
-// by `e` into *out; false if the field is absent. REQUIRES: e->type() == ObjType::kHash.
-// (Declared where its users need it; the encoding stays private to this file.)
+// Declared in cross_family.h (SORT ... BY/GET pattern->field).
 bool HashFieldValue(const KvEntry* e, std::string_view field, std::string* out) {
   LpValue v;
   if (!ObjOf(e).Get(field, &v)) return false;

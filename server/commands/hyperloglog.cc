@@ -40,8 +40,7 @@ HeapStr* NewHeapStr(std::string_view v) {
 }
 
 size_t SparseMaxBytes(CommandContext& ctx) {
-  int64_t v = 3000;
-  if (!ParseMemory(ctx.server.config().GetValue("hll-sparse-max-bytes"), &v)) v = 3000;
+  int64_t v = ctx.server.config().hll_sparse_max_bytes;
   if (v < 0) v = 0;  // the setting is a size: Redis refuses negative values
   return static_cast<size_t>(v);
 }

@@ -211,6 +211,11 @@ void CommandGetKeys(CommandContext& ctx) {
     ctx.reply.Error("ERR Invalid command specified");
     return;
   }
+  // Redis's order: no keys at all, then arity, then the keys of this invocation.
+  if (c->first_key <= 0 && c->keys_fn == nullptr) {
+    ctx.reply.Error("ERR The command has no key arguments");
+    return;
+  }
   size_t argc = cmd.size();
   if ((c->arity > 0 && static_cast<size_t>(c->arity) != argc) ||
       (c->arity < 0 && argc < static_cast<size_t>(-c->arity))) {
@@ -223,7 +228,11 @@ void CommandGetKeys(CommandContext& ctx) {
   for (int i : pos)
     if (i > 0 && i < static_cast<int>(argc)) keys.push_back(cmd[i]);
   if (keys.empty()) {
-    ctx.reply.Error("ERR The command has no key arguments");
+    if (c->flags & kCmdNoMandatoryKeys) {
+      ctx.reply.Array(0);
+    } else {
+      ctx.reply.Error("ERR Invalid arguments specified for command");
+    }
     return;
   }
   bool with_flags = ctx.spec.name == "getkeysandflags";

@@ -868,16 +868,15 @@ void ListRdbSave(const void* v, RdbEncoder& enc) {
   }
 }
 
-// rdb_load has no server context: loaded lists use Redis's default list-max-listpack-size.
-constexpr int kLoadFill = -2;
-
 void PushAll(Quicklist* ql, uint8_t* lp) {
   char buf[kLpIntBufSize];
   for (uint8_t* p = LpFirst(lp); p != nullptr; p = LpNext(lp, p)) ql->PushBack(LpGet(p).View(buf));
 }
 
+// Loaded lists follow list-max-listpack-size (rec.limits).
 void* ListRdbLoad(const RdbRecord& rec, std::string* err) {
-  auto* ql = new Quicklist(kLoadFill);
+  const int fill = static_cast<int>(rec.limits.list_max_listpack_size);
+  auto* ql = new Quicklist(fill);
   auto fail = [&](const char* what) -> void* {
     delete ql;
     *err = what;
@@ -907,6 +906,7 @@ void* ListRdbLoad(const RdbRecord& rec, std::string* err) {
       for (size_t i = 0; i < rec.blobs.size(); ++i) {
         const std::string& b = rec.blobs[i];
         uint64_t container = i < rec.container_flags.size() ? rec.container_flags[i] : 0;
+        if (b.empty()) return fail("Quicklist integrity check failed.");  // as Redis
         if (container == kContainerPlain) {
           auto* data = static_cast<uint8_t*>(malloc(b.size() ? b.size() : 1));
           if (data == nullptr) abort();
@@ -928,10 +928,10 @@ void* ListRdbLoad(const RdbRecord& rec, std::string* err) {
     default:
       return fail("Unknown list encoding");
   }
-  if (ql->count() == 0) return fail("Empty list");
+  if (ql->count() == 0) return fail(rdb::kEmptyKeyError);
   // As Redis's LIST_CONV_AUTO: one small packed node becomes a plain listpack.
   if (ql->node_count() == 1 && !ql->head()->plain &&
-      !Quicklist::ExceedsLimit(kLoadFill, LpBytes(ql->head()->data), ql->count())) {
+      !Quicklist::ExceedsLimit(fill, LpBytes(ql->head()->data), ql->count())) {
     uint8_t* lp = ql->TakeSingleListpack();
     delete ql;
     return ListValueOf(lp);
@@ -987,7 +987,8 @@ void RegisterListCommands(CommandTable& t) {
   t.Add({"rpoplpush", 3, "write denyoom", 1, 2, 1, ws, RPopLPush, g,
          "Remove the last element in a list, prepend it to another list and return it", "1.2.0"});
   t.Add({"lmpop", -4, "write movablekeys", 0, 0, 0, ws, LMPop, g, "Pop elements from a list",
-         "7.0.0"});
+         "7.0.0"})
+      ->keys_fn = NumKeysAfter1;
   t.Add({"blpop", -3, "write noscript blocking", 1, -2, 1, wb, BLPop, g,
          "Remove and get the first element in a list, or block until one is available", "2.0.0"});
   t.Add({"brpop", -3, "write noscript blocking", 1, -2, 1, wb, BRPop, g,
@@ -1001,7 +1002,8 @@ void RegisterListCommands(CommandTable& t) {
          "one is available",
          "2.2.0"});
   t.Add({"blmpop", -5, "write blocking movablekeys", 0, 0, 0, wb, BLMPop, g,
-         "Pop elements from a list, or block until one is available", "7.0.0"});
+         "Pop elements from a list, or block until one is available", "7.0.0"})
+      ->keys_fn = NumKeysAfter2;
 }
 
 }  // namespace sable

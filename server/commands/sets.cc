@@ -22,6 +22,7 @@
 #include "datastructs/glob.h"
 #include "datastructs/intset.h"
 #include "datastructs/string_set.h"
+#include "server/commands/cross_family.h"
 #include "server/commands/util.h"
 #include "server/objects.h"
 
@@ -43,8 +44,8 @@ const HashSeed* MemberSeed() {
   return &seed;
 }
 
-// set-max-intset-entries, read from the config at most once per command and only when an
-// intset grows (the config lookup is not free; SADD of strings never needs it).
+// set-max-intset-entries (a typed mirror in Config), read at most once per command and only
+// when an intset grows.
 class IntsetLimit {
  public:
   explicit IntsetLimit(Config& config) : config_(&config) {}
@@ -52,8 +53,7 @@ class IntsetLimit {
   explicit IntsetLimit(size_t fixed) : value_(std::min(fixed, kIntsetHardMax)) {}
   size_t get() {
     if (value_ == kUnread) {
-      int64_t v = 0;
-      StringToInt64(config_->GetValue("set-max-intset-entries"), &v);
+      int64_t v = config_->set_max_intset_entries;
       value_ = v < 0 ? 0 : std::min(static_cast<size_t>(v), kIntsetHardMax);
     }
     return value_;
@@ -216,18 +216,21 @@ void SetRdbSave(const void* p, RdbEncoder& enc) {
   s.ForEach([&](std::string_view m) { enc.String(m); });
 }
 
-// rdb_load has no server context: the limit is Redis's default set-max-intset-entries.
-constexpr size_t kLoadIntsetMax = 512;
-
+// Loaded sets follow set-max-intset-entries (rec.limits).
 void* SetRdbLoad(const RdbRecord& rec, std::string* err) {
   // The limit object only supplies the number; it never reads the config here.
-  IntsetLimit limit(kLoadIntsetMax);
+  IntsetLimit limit(rec.limits.set_max_intset_entries);
   if (rec.type == rdb::kSetIntset) {
     if (!Intset::Validate(rec.payload, true)) {
       *err = "Intset integrity check failed.";
       return nullptr;
     }
     SetObj s(SetObj::Tag(Intset::FromBlob(rec.payload)));
+    if (s.size() == 0) {
+      s.Free();
+      *err = rdb::kEmptyKeyError;
+      return nullptr;
+    }
     if (s.size() > limit.get()) s.ToStrings();
     return s.raw();
   }
@@ -235,8 +238,8 @@ void* SetRdbLoad(const RdbRecord& rec, std::string* err) {
     *err = "Unknown set encoding";
     return nullptr;
   }
-  if (rec.items.empty()) {  // Redis skips empty keys; this interface can only refuse them
-    *err = "Empty set";
+  if (rec.items.empty()) {
+    *err = rdb::kEmptyKeyError;
     return nullptr;
   }
   // As Redis: a hashtable from the start when the count exceeds the limit, else an intset that
@@ -891,30 +894,14 @@ void SScan(CommandContext& ctx) {
   KvEntry* e = ReadSet(ctx, ctx.args[1], &wrong);
   if (wrong) return;
   if (e == nullptr) {
-    ctx.reply.Array(2);
-    ctx.reply.Bulk("0");
-    ctx.reply.Array(0);
+    ReplyEmptyScan(ctx);
     return;
   }
-  int64_t count = 10;
-  std::string_view pat;
-  bool use_pattern = false;
-  for (size_t i = 3; i < ctx.args.size(); i += 2) {
-    bool pair = i + 1 < ctx.args.size();
-    if (EqNoCase(ctx.args[i], "COUNT") && pair) {
-      if (!ArgLongInRange(ctx, ctx.args[i + 1], LLONG_MIN, LLONG_MAX, &count, nullptr)) return;
-      if (count < 1) {
-        ctx.reply.Error(err::kSyntax);
-        return;
-      }
-    } else if (EqNoCase(ctx.args[i], "MATCH") && pair) {
-      pat = ctx.args[i + 1];
-      use_pattern = pat != "*";
-    } else {
-      ctx.reply.Error(err::kSyntax);
-      return;
-    }
-  }
+  ScanOptions opt;
+  if (!ParseScanOptions(ctx, 3, &opt)) return;
+  const int64_t count = opt.count;
+  const std::string_view pat = opt.pattern;
+  const bool use_pattern = opt.use_pattern;
   SetObj s = ObjOf(e);
   // Each entry is a member view, or (intset) an index into `ints`.
   std::vector<std::string_view> found;
@@ -950,6 +937,13 @@ void SMembers(CommandContext& ctx) {
 
 }  // namespace
 
+// Declared in cross_family.h (SORT).
+void SetMembers(const KvEntry* e, std::vector<std::string>* out) {
+  SetObj s = ObjOf(e);
+  out->reserve(out->size() + s.size());
+  s.ForEach([&](std::string_view m) { out->emplace_back(m); });
+}
+
 void RegisterSetCommands(CommandTable& t) {
   ObjectOps ops;
   ops.free_fn = FreeSetValue;
@@ -982,7 +976,8 @@ void RegisterSetCommands(CommandTable& t) {
   t.Add({"smove", 4, "write fast", 1, 2, 1, wf, SMove, g, "Move a member from one set to another"});
   t.Add({"sinter", -2, "readonly", 1, -1, 1, rs, SInter, g, "Intersect multiple sets"});
   t.Add({"sintercard", -3, "readonly movablekeys", 0, 0, 0, rs, SInterCard, g,
-         "Intersect multiple sets and return the cardinality of the result", "7.0.0"});
+         "Intersect multiple sets and return the cardinality of the result", "7.0.0"})
+      ->keys_fn = NumKeysAfter1;
   t.Add({"sinterstore", -3, "write denyoom", 1, -1, 1, ws, SInterStore, g,
          "Intersect multiple sets and store the resulting set in a key"});
   t.Add({"sunion", -2, "readonly", 1, -1, 1, rs, SUnion, g, "Add multiple sets"});

@@ -48,6 +48,45 @@ inline bool ParseScanCursor(std::string_view arg, uint64_t* out) {
 
 inline Keyspace& Ks(CommandContext& ctx) { return ctx.server.keyspace(); }
 
+// The options of HSCAN/SSCAN/ZSCAN (key cursor [MATCH pattern] [COUNT count]).
+struct ScanOptions {
+  int64_t count = 10;
+  std::string_view pattern;
+  bool use_pattern = false;  // false for no MATCH or MATCH *
+};
+
+// Parses args[from...] as MATCH/COUNT pairs; replies the error (syntax, not an integer,
+// COUNT < 1) and returns false on bad input.
+inline bool ParseScanOptions(CommandContext& ctx, size_t from, ScanOptions* o) {
+  for (size_t i = from; i < ctx.args.size(); i += 2) {
+    bool pair = i + 1 < ctx.args.size();
+    if (EqNoCase(ctx.args[i], "COUNT") && pair) {
+      if (!StringToInt64(ctx.args[i + 1], &o->count)) {
+        ctx.reply.Error(err::kNotInt);
+        return false;
+      }
+      if (o->count < 1) {
+        ctx.reply.Error(err::kSyntax);
+        return false;
+      }
+    } else if (EqNoCase(ctx.args[i], "MATCH") && pair) {
+      o->pattern = ctx.args[i + 1];
+      o->use_pattern = o->pattern != "*";
+    } else {
+      ctx.reply.Error(err::kSyntax);
+      return false;
+    }
+  }
+  return true;
+}
+
+// The reply of a SCAN over a missing key.
+inline void ReplyEmptyScan(CommandContext& ctx) {
+  ctx.reply.Array(2);
+  ctx.reply.Bulk("0");
+  ctx.reply.Array(0);
+}
+
 // Read lookup: counts hits/misses and touches LRU. Expired keys are removed.
 inline KvEntry* LookupRead(CommandContext& ctx, std::string_view key) {
   return Ks(ctx).FindRead(ctx.db, key, ctx.now_ms);

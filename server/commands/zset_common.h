@@ -12,13 +12,10 @@ namespace sable::zcmd {
 
 inline ZObj ObjOf(const KvEntry* e) { return ZObj(e->ptr()); }
 
-// zset-max-listpack-entries / -value (read from the config; callers read them only when a
-// listpack may be created or grown).
+// zset-max-listpack-entries / -value (typed mirrors in Config: a field load each).
 inline ZsetLimits Limits(CommandContext& ctx) {
-  Config& cfg = ctx.server.config();
-  int64_t entries = 128, value = 64;
-  StringToInt64(cfg.GetValue("zset-max-listpack-entries"), &entries);
-  StringToInt64(cfg.GetValue("zset-max-listpack-value"), &value);
+  const Config& cfg = ctx.server.config();
+  int64_t entries = cfg.zset_max_listpack_entries, value = cfg.zset_max_listpack_value;
   return {static_cast<size_t>(entries < 0 ? 0 : entries),
           static_cast<size_t>(value < 0 ? 0 : value)};
 }
@@ -97,6 +94,9 @@ inline void ReplyPair(CommandContext& ctx, std::string_view member, double score
   ctx.reply.Bulk(member);
   ctx.reply.Double(score);
 }
+
+// ZADD's handler (zsets.cc). GEOADD runs it on its arguments rewritten as ZADD's, as Redis does.
+void ZAdd(CommandContext& ctx);
 
 // Handlers registered by zsets.cc, defined in zset_pops.cc.
 void ZPopMin(CommandContext& ctx);

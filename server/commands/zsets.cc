@@ -73,12 +73,13 @@ void ZsetRdbSave(const void* p, RdbEncoder& enc) {
   });
 }
 
-// rdb_load has no server context: the limits are Redis's defaults (128 entries, 64 bytes).
+// Loaded sorted sets follow zset-max-listpack-entries/-value (rec.limits).
 void* ZsetRdbLoad(const RdbRecord& rec, std::string* err) {
-  const ZsetLimits limits;
+  const ZsetLimits limits{rec.limits.zset_max_listpack_entries,
+                          rec.limits.zset_max_listpack_value};
   if (rec.type == rdb::kZSet || rec.type == rdb::kZSet2) {
-    if (rec.items.empty()) {  // Redis skips empty keys; this interface can only refuse them
-      *err = "Empty zset";
+    if (rec.items.empty()) {
+      *err = rdb::kEmptyKeyError;
       return nullptr;
     }
     ZObj z = ZObj::NewSkiplist();
@@ -129,7 +130,7 @@ void* ZsetRdbLoad(const RdbRecord& rec, std::string* err) {
   ZObj z = ZObj::FromListpack(lp);
   if (z.size() == 0) {
     z.Free();
-    *err = "Empty zset";
+    *err = rdb::kEmptyKeyError;
     return nullptr;
   }
   if (z.size() > limits.max_entries) z.ConvertToSkiplist();
@@ -258,7 +259,6 @@ void ZAddGeneric(CommandContext& ctx, int flags) {
   }
 }
 
-void ZAdd(CommandContext& ctx) { ZAddGeneric(ctx, 0); }
 void ZIncrBy(CommandContext& ctx) { ZAddGeneric(ctx, kZAddIncr); }
 
 void ZRem(CommandContext& ctx) {
@@ -520,30 +520,14 @@ void ZScan(CommandContext& ctx) {
   KvEntry* e = zcmd::ReadZset(ctx, ctx.args[1], &wrong);
   if (wrong) return;
   if (e == nullptr) {
-    ctx.reply.Array(2);
-    ctx.reply.Bulk("0");
-    ctx.reply.Array(0);
+    ReplyEmptyScan(ctx);
     return;
   }
-  int64_t count = 10;
-  std::string_view pat;
-  bool use_pattern = false;
-  for (size_t i = 3; i < ctx.args.size(); i += 2) {
-    bool pair = i + 1 < ctx.args.size();
-    if (EqNoCase(ctx.args[i], "COUNT") && pair) {
-      if (!ArgInt64(ctx, ctx.args[i + 1], &count)) return;
-      if (count < 1) {
-        ctx.reply.Error(err::kSyntax);
-        return;
-      }
-    } else if (EqNoCase(ctx.args[i], "MATCH") && pair) {
-      pat = ctx.args[i + 1];
-      use_pattern = pat != "*";
-    } else {
-      ctx.reply.Error(err::kSyntax);
-      return;
-    }
-  }
+  ScanOptions opt;
+  if (!ParseScanOptions(ctx, 3, &opt)) return;
+  const int64_t count = opt.count;
+  const std::string_view pat = opt.pattern;
+  const bool use_pattern = opt.use_pattern;
   // (member, score text) pairs. Scores are the listpack's stored text, or "%.17Lg".
   std::vector<std::pair<std::string, std::string>> found;
   ZObj z = ObjOf(e);
@@ -581,31 +565,9 @@ void ZScan(CommandContext& ctx) {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Key positions of the numkeys commands (COMMAND GETKEYS, WATCH)
-// ---------------------------------------------------------------------------------------------
-
-// Keys are the `numkeys` arguments after args[idx]; an invalid count gives no keys at all.
-void NumKeysAt(ArgList args, size_t idx, std::vector<int>* out) {
-  int64_t n;
-  if (idx >= args.size() || !StringToInt64(args[idx], &n) || n < 1 ||
-      n > static_cast<int64_t>(args.size() - idx - 1))
-    return;
-  for (int64_t i = 1; i <= n; ++i) out->push_back(static_cast<int>(idx + i));
-}
-
-void NumKeys1(ArgList args, std::vector<int>* out) { NumKeysAt(args, 1, out); }
-void NumKeys2(ArgList args, std::vector<int>* out) { NumKeysAt(args, 2, out); }
-// Z*STORE: the destination, then numkeys sources.
-void StoreKeys(ArgList args, std::vector<int>* out) {
-  std::vector<int> src;
-  NumKeysAt(args, 2, &src);
-  if (src.empty()) return;
-  out->push_back(1);
-  out->insert(out->end(), src.begin(), src.end());
-}
-
 }  // namespace
+
+void zcmd::ZAdd(CommandContext& ctx) { ZAddGeneric(ctx, 0); }
 
 void RegisterZSetCommands(CommandTable& t) {
   ObjectOps ops;
@@ -689,7 +651,7 @@ void RegisterZSetCommands(CommandTable& t) {
          "Remove and return members with the highest scores in a sorted set", "5.0.0", pop_cx});
   t.Add({"zmpop", -4, "write movablekeys", 0, 0, 0, ws, ZMPop, g,
          "Remove and return members with scores in a sorted set", "7.0.0", mpop_cx})
-      ->keys_fn = NumKeys1;
+      ->keys_fn = NumKeysAfter1;
   t.Add({"bzpopmin", -3, "write noscript blocking fast", 1, -2, 1, wfb, BZPopMin, g,
          "Remove and return the member with the lowest score from one or more sorted sets, or "
          "block until one is available",
@@ -701,7 +663,7 @@ void RegisterZSetCommands(CommandTable& t) {
   t.Add({"bzmpop", -5, "write blocking movablekeys", 0, 0, 0, wsb, BZMPop, g,
          "Remove and return members with scores in a sorted set or block until one is available",
          "7.0.0", mpop_cx})
-      ->keys_fn = NumKeys2;
+      ->keys_fn = NumKeysAfter2;
   t.Add({"zremrangebyrank", 4, "write", 1, 1, 1, ws, ZRemRangeByRank, g,
          "Remove all members in a sorted set within the given indexes", "2.0.0", rem_cx});
   t.Add({"zremrangebyscore", 4, "write", 1, 1, 1, ws, ZRemRangeByScore, g,
@@ -716,29 +678,29 @@ void RegisterZSetCommands(CommandTable& t) {
   const char* diff_cx = "O(N*K)+O(M*log(M)): N elements of the first input, K inputs, M results.";
   t.Add({"zunion", -3, "readonly movablekeys", 0, 0, 0, rs, ZUnion, g, "Add multiple sorted sets",
          "6.2.0", union_cx})
-      ->keys_fn = NumKeys1;
+      ->keys_fn = NumKeysAfter1;
   t.Add({"zinter", -3, "readonly movablekeys", 0, 0, 0, rs, ZInter, g,
          "Intersect multiple sorted sets", "6.2.0", inter_cx})
-      ->keys_fn = NumKeys1;
+      ->keys_fn = NumKeysAfter1;
   t.Add({"zdiff", -3, "readonly movablekeys", 0, 0, 0, rs, ZDiff, g,
          "Subtract multiple sorted sets", "6.2.0", diff_cx})
-      ->keys_fn = NumKeys1;
+      ->keys_fn = NumKeysAfter1;
   t.Add({"zunionstore", -4, "write denyoom movablekeys", 1, 1, 1, ws, ZUnionStore, g,
          "Add multiple sorted sets and store the resulting sorted set in a new key", "2.0.0",
          union_cx})
-      ->keys_fn = StoreKeys;
+      ->keys_fn = StoreThenNumKeys;
   t.Add({"zinterstore", -4, "write denyoom movablekeys", 1, 1, 1, ws, ZInterStore, g,
          "Intersect multiple sorted sets and store the resulting sorted set in a new key", "2.0.0",
          inter_cx})
-      ->keys_fn = StoreKeys;
+      ->keys_fn = StoreThenNumKeys;
   t.Add({"zdiffstore", -4, "write denyoom movablekeys", 1, 1, 1, ws, ZDiffStore, g,
          "Subtract multiple sorted sets and store the resulting sorted set in a new key", "6.2.0",
          diff_cx})
-      ->keys_fn = StoreKeys;
+      ->keys_fn = StoreThenNumKeys;
   t.Add({"zintercard", -3, "readonly movablekeys", 0, 0, 0, rs, ZInterCard, g,
          "Intersect multiple sorted sets and return the cardinality of the result", "7.0.0",
          "O(N*K): N elements of the smallest input probed in K inputs; LIMIT stops early."})
-      ->keys_fn = NumKeys1;
+      ->keys_fn = NumKeysAfter1;
   t.Add({"zrandmember", -2, "readonly", 1, 1, 1, rs, ZRandMember, g,
          "Get one or multiple random elements from a sorted set", "6.2.0",
          "O(N*log(S)): N elements returned from a set of S."});

@@ -7,6 +7,7 @@ only difference allowed is OBJECT ENCODING, where 7.0 always says "quicklist" wh
 small lists in one listpack (Redis 7.2's "listpack").
 """
 
+import glob
 import os
 import time
 
@@ -596,6 +597,12 @@ def test_blocking_errors(raw):
     raw.call("RPUSH", "l", "a")
     assert raw.call("BLPOP", "l", -1) == E("ERR timeout is negative")
     assert raw.call("BLPOP", "l", "abc") == E("ERR timeout is not a float or out of range")
+    assert raw.call("BLPOP", "l", "nan") == E("ERR timeout is not a float or out of range")
+    # Milliseconds beyond a signed 64-bit integer read as negative, as in redis-server 7.0.
+    for huge in ("1e20", "9223372036854776", "inf"):
+        assert raw.call("BLPOP", "l", huge) == E("ERR timeout is negative"), huge
+    assert raw.call("BLPOP", "l", "9223372036854775") == [b"l", b"a"]  # valid: served at once
+    raw.call("RPUSH", "l", "a")
     assert raw.call("BRPOP", "s", "l", 0) == WRONGTYPE
     assert raw.call("BLPOP", "missing", "s", 0) == WRONGTYPE
     assert raw.call("BLPOP", "l", "s", 0) == [b"l", b"a"]  # stops at the first list
@@ -1052,6 +1059,69 @@ def test_propagation_to_aof(spawn, tmp_path):
             ["RPUSH", "q", "v"],
             ["LPOP", "q"],
         ]
+    finally:
+        c.close()
+        c2.close()
+
+
+def _aof_with_selects(directory):
+    cmds = []
+    for path in sorted(glob.glob(os.path.join(directory, "appendonlydir", "*.incr.aof"))):
+        data = open(path, "rb").read()
+        pos = 0
+        while pos < len(data):
+            value, pos = helpers.parse_reply(data, pos)
+            cmds.append([v.decode().lower() for v in value])
+    return cmds
+
+
+def test_swapdb_wakes_nobody_for_an_expired_key_and_propagates_in_order(spawn, tmp_path):
+    # Redis: SWAPDB is propagated first; the ready-key lookup then finds the key expired,
+    # deletes it (DEL propagated after SWAPDB) and the client stays blocked.
+    srv = spawn("--appendonly", "yes", "--appendfsync", "always")
+    c, c2 = srv.raw(), srv.raw()
+    try:
+        c.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        c.call("SELECT", "1")
+        c.call("RPUSH", "k", "hello")
+        c.call("PEXPIRE", "k", 100)
+        c2.call("SELECT", "9")
+        cid = c2.call("CLIENT", "ID")
+        c2.send_command("BRPOP", "k", 0)
+        assert wait_for(lambda: b"flags=b" in c.call("CLIENT", "LIST", "ID", cid))
+        time.sleep(0.15)
+        assert c.call("SWAPDB", "1", "9") == b"OK"
+        assert b"flags=b" in c.call("CLIENT", "LIST", "ID", cid)
+        assert c.call("CLIENT", "UNBLOCK", cid) == 1
+        assert c2.read_reply() is None
+        time.sleep(0.2)
+        got = _aof_with_selects(tmp_path)
+        tail = [cmd for cmd in got if cmd[0] != "pexpireat"][-4:]
+        assert tail == [["rpush", "k", "hello"], ["swapdb", "1", "9"], ["select", "9"], ["del", "k"]]
+    finally:
+        c.close()
+        c2.close()
+
+
+def test_exec_with_sleep_expires_the_key_before_serving_blocked_client(spawn, tmp_path):
+    srv = spawn("--appendonly", "yes", "--appendfsync", "always")
+    c, c2 = srv.raw(), srv.raw()
+    try:
+        c.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        cid = c2.call("CLIENT", "ID")
+        c2.send_command("BRPOP", "k", 0)
+        assert wait_for(lambda: b"flags=b" in c.call("CLIENT", "LIST", "ID", cid))
+        c.call("MULTI")
+        c.call("RPUSH", "k", "hello")
+        c.call("PEXPIRE", "k", 100)
+        c.call("DEBUG", "SLEEP", "0.2")
+        c.call("EXEC")
+        assert b"flags=b" in c.call("CLIENT", "LIST", "ID", cid)
+        c.call("CLIENT", "UNBLOCK", cid)
+        assert c2.read_reply() is None
+        time.sleep(0.2)
+        got = [cmd[0] for cmd in _aof_with_selects(tmp_path) if cmd[0] != "select"]
+        assert got == ["multi", "rpush", "pexpireat", "exec", "del"]
     finally:
         c.close()
         c2.close()

@@ -993,6 +993,16 @@ def test_command_getkeys(raw):
     assert raw.call("COMMAND", "GETKEYS", "nosuch", "a") == E("ERR Invalid command specified")
     assert raw.call("COMMAND", "GETKEYS", "get") == E(
         "ERR wrong number of arguments for 'command|getkeys' command")
+    # numkeys commands: keys follow the count; a bad count is "invalid arguments".
+    invalid = E("ERR Invalid arguments specified for command")
+    assert raw.call("COMMAND", "GETKEYS", "lmpop", 2, "a", "b", "left") == [b"a", b"b"]
+    assert raw.call("COMMAND", "GETKEYS", "lmpop", 3, "a", "b", "left") == [b"a", b"b", b"left"]
+    assert raw.call("COMMAND", "GETKEYS", "blmpop", 0, 2, "a", "b", "left") == [b"a", b"b"]
+    assert raw.call("COMMAND", "GETKEYS", "lmpop", 0, "a", "left") == invalid
+    assert raw.call("COMMAND", "GETKEYS", "sintercard", 2, "a", "b") == [b"a", b"b"]
+    assert raw.call("COMMAND", "GETKEYS", "sintercard", 0, "a") == invalid
+    assert raw.call("COMMAND", "GETKEYS", "zdiff", 3, "a", "b") == invalid
+    assert raw.call("COMMAND", "GETKEYS", "zunionstore", "d", 2, "a", "b") == [b"d", b"a", b"b"]
 
 
 def test_command_docs(raw):
