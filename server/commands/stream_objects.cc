@@ -75,10 +75,8 @@ void StreamRdbSave(const void* p, RdbEncoder& enc) {
   enc.Length(s.nodes().size());
   for (const auto& [master, lp] : s.nodes()) {
     EncodeId(master, idbuf);
-    enc.Length(16);
-    enc.Raw(std::string_view(idbuf, 16));
-    enc.Length(LpBytes(lp));
-    enc.Raw(std::string_view(reinterpret_cast<const char*>(lp), LpBytes(lp)));
+    enc.String(std::string_view(idbuf, 16));  // rdbSaveRawString: LZF when it pays, as Redis
+    enc.String(std::string_view(reinterpret_cast<const char*>(lp), LpBytes(lp)));
   }
   enc.Length(s.length());
   enc.Length(s.last_id().ms);
