@@ -637,9 +637,28 @@ def test_expired_stream(raw):
     assert raw.call("EXISTS", "s") == 0
 
 
-def test_restore_redis_stream_payload(raw):
-    # DUMP of redis-server 7.0.15 after XADD x 1-0 a 1, XADD x 2-0 a 2 b 3, XGROUP CREATE x g 0,
-    # XREADGROUP GROUP g c STREAMS x > (delivery times zeroed, checksum recomputed)
+# DUMP of redis-server 7.0.15 after XADD x 1-0 a 1, XADD x 2-0 a 2 b 3, XADD x 3-0 a y*40,
+# XDEL x 2-0: RDB_TYPE_STREAM_LISTPACKS_2, the node's listpack LZF-compressed.
+REDIS_STREAM_DUMP = (
+    b"\x13\x01\x10\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\xc3;@b\x07b"
+    b"\x00\x00\x00\x18\x00\x02\x01@\x00\x07\x81a\x02\x00\x01\x02\x01\x00 \x01\x02\x01\x01\x04 \x03"
+    b"\x00\x01 \t\x00\x02@\x16 \x04\x04b\x02\x03\x01\x08 \r@\x1f\x01\xa8y\xe0\x1e\x00\x03)\x04\x01"
+    b"\xff\x02\x03\x00\x01\x00\x02\x00\x03\x00\n\x00izY;MKB\x06")
+
+
+def test_dump_matches_redis(raw):
+    raw.call("XADD", "x", "1-0", "a", "1")
+    raw.call("XADD", "x", "2-0", "a", "2", "b", "3")
+    raw.call("XADD", "x", "3-0", "a", "y" * 40)
+    raw.call("XDEL", "x", "2-0")
+    assert raw.call("DUMP", "x") == REDIS_STREAM_DUMP
+    assert raw.call("RESTORE", "y", 0, REDIS_STREAM_DUMP) == b"OK"
+    assert raw.call("XRANGE", "y", "-", "+") == raw.call("XRANGE", "x", "-", "+")
+    info = as_dict(raw.call("XINFO", "STREAM", "y"))
+    assert (info[b"max-deleted-entry-id"], info[b"entries-added"]) == (b"2-0", 3)
+
+
+def test_restore_stream_payload(raw):
     make = raw.call("XADD", "x", "1-0", "a", "1")
     assert make == b"1-0"
     raw.call("XADD", "x", "2-0", "a", "2", "b", "3")
