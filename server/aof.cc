@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "persistence/aof_check.h"
 #include "server/connection.h"
 #include "server/log.h"
 #include "server/resp_parser.h"
@@ -248,9 +249,11 @@ bool Aof::LoadRespFile(const std::string& path, bool last, std::string* err) {
       valid = data.size();
       break;
     }
-    if (r == RespParser::Result::kError || data[before] != '*') {
+    size_t bad = 0;
+    if (r == RespParser::Result::kError || data[before] != '*' ||
+        !IsStrictRespArray(std::string_view(data).substr(before, pos - before), &bad)) {
       *err = "Bad file format reading the append only file " + path + " at offset " +
-             std::to_string(before);
+             std::to_string(before + bad);
       return false;
     }
     if (args.empty()) continue;

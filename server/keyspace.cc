@@ -51,9 +51,34 @@ KvEntry* Keyspace::FindRead(int db, std::string_view key, int64_t now_ms) {
     ++stats.keyspace_misses;
   } else {
     ++stats.keyspace_hits;
-    e->set_lru(lru_clock);
+    TouchAccess(e);
   }
   return e;
+}
+
+uint8_t Keyspace::LfuCounter(const KvEntry* e) const {
+  uint32_t ldt = e->lru() >> 8, counter = e->lru() & 255, now = LfuMinutes();
+  uint32_t elapsed = now >= ldt ? now - ldt : 65535 - ldt + now;
+  uint32_t periods = lfu_decay_time > 0 ? elapsed / static_cast<uint32_t>(lfu_decay_time) : 0;
+  return static_cast<uint8_t>(periods >= counter ? 0 : counter - periods);
+}
+
+void Keyspace::TouchAccess(KvEntry* e) {
+  if (!lfu) {
+    e->set_lru(lru_clock);
+    return;
+  }
+  uint8_t counter = LfuCounter(e);
+  if (counter < 255) {
+    // Redis's LFULogIncr: increment with probability 1 / ((counter - 5) * factor + 1).
+    lfu_rng_ ^= lfu_rng_ << 13;
+    lfu_rng_ ^= lfu_rng_ >> 7;
+    lfu_rng_ ^= lfu_rng_ << 17;
+    double r = static_cast<double>(lfu_rng_ >> 11) / static_cast<double>(1ull << 53);
+    double base = counter > kLfuInitVal ? counter - kLfuInitVal : 0;
+    if (r < 1.0 / (base * lfu_log_factor + 1)) ++counter;
+  }
+  e->set_lru(LfuAccess(counter));
 }
 
 void Keyspace::ExpireNow(int db, KvEntry* e) {

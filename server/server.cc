@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -13,6 +15,7 @@
 #include <jemalloc/jemalloc.h>
 #endif
 
+#include "datastructs/numbers.h"
 #include "server/aof.h"
 #include "server/connection.h"
 #include "server/log.h"
@@ -49,6 +52,7 @@ Server::Server(Config* config) : config_(config) {
   aof_ = std::make_unique<Aof>(this);
   lastsave_s = start_time_s_;
   config_->on_change = [this](const std::string& name) { OnConfigChange(name); };
+  ApplyAccessPolicy();
 }
 
 void Server::OnConfigChange(const std::string& name) {
@@ -63,9 +67,23 @@ void Server::OnConfigChange(const std::string& name) {
     } else {
       aof_->Disable();
     }
+  } else if (name == "maxmemory-policy" || name == "lfu-log-factor" ||
+             name == "lfu-decay-time") {
+    ApplyAccessPolicy();
   } else if (name == "hz") {
     uv_timer_set_repeat(&cron_timer_, 1000 / config_->hz);
   }
+}
+
+void Server::ApplyAccessPolicy() {
+  Keyspace& ks = *keyspace_;
+  ks.lfu = config_->maxmemory_policy.find("lfu") != std::string::npos;
+  int64_t v = 10;
+  StringToInt64(config_->GetValue("lfu-log-factor"), &v);
+  ks.lfu_log_factor = static_cast<int>(std::clamp<int64_t>(v, 0, INT_MAX));
+  v = 1;
+  StringToInt64(config_->GetValue("lfu-decay-time"), &v);
+  ks.lfu_decay_time = static_cast<int>(std::clamp<int64_t>(v, 0, INT_MAX));
 }
 
 bool Server::LoadData(std::string* err) {

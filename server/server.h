@@ -216,6 +216,7 @@ class Server {
   uv_timer_t block_timer_;
   size_t blocked_count_ = 0;
   static void OnKeyExpired(void* self, int db, std::string_view key);
+  void ApplyAccessPolicy();  // maxmemory-policy / lfu-* settings into the keyspace
   std::vector<std::pair<int, std::vector<std::string>>> prop_queue_;
   bool prop_replaced_ = false;
   bool aof_on_ = false;

@@ -1,7 +1,7 @@
 """Differential test for the stream family: seeded random streams of X* commands go to Debian's
 redis-server and to the server under test; raw reply bytes must be identical.
 
-Reuses test_differential's harness (the `pair` fixture, `Side`). IDs are always explicit
+Uses the shared harness (differential.py's Stream, conftest's `pair`). IDs are always explicit
 ("<ms>-<seq>", "<ms>-*", or invalid text; never "*"), mostly increasing so entries pile up,
 sometimes too small. The mix covers XADD/XTRIM trimming (exact, "~" with LIMIT, so node
 boundaries must match Redis's), XDEL tombstones, ranges with exclusive bounds, XREAD (with
@@ -20,8 +20,8 @@ import random
 import pytest
 
 import helpers
-from helpers import Map, encode_command, parse_reply
-from test_differential import BATCH, Side, pair  # noqa: F401  (pair: fixture)
+from differential import Stream, assert_deterministic, assert_reports_first_mismatch
+from helpers import Map, parse_reply
 
 COMMANDS_PER_SEED = 4000
 STREAM_KEYS = ["s0", "s1", "s2"]
@@ -338,57 +338,24 @@ def equivalent(cmd, a_raw, b_raw):
     return a_raw[:1] == b_raw[:1] and normalise(cmd, a) == normalise(cmd, b)
 
 
-def run_stream_cmds(pair, seed, n, resp3=False):  # noqa: F811
-    ref_srv, sut_srv = pair
-    ref, sut = Side(ref_srv), Side(sut_srv)
-    try:
-        for side in (ref, sut):
-            assert side.conn.call("FLUSHALL") == b"OK"
-            assert side.conn.call("CONFIG", "SET", "stream-node-max-entries", "100") == b"OK"
-            assert side.conn.call("CONFIG", "SET", "stream-node-max-bytes", "4096") == b"OK"
-            if resp3:
-                assert isinstance(side.conn.call("HELLO", "3"), Map)
-        gen = StreamGenerator(seed)
-        history = []
-        for start in range(0, n, BATCH):
-            cmds = [gen.command() for _ in range(min(BATCH, n - start))]
-            ref_replies = ref.run_batch(cmds)
-            sut_replies = sut.run_batch(cmds)
-            for j, (cmd, a, b) in enumerate(zip(cmds, ref_replies, sut_replies)):
-                history.append((cmd, a))
-                if not equivalent(cmd, a, b):
-                    context = "\n".join(f"  {c!r} -> {rep[:200]!r}" for c, rep in history[-15:-1])
-                    pytest.fail(
-                        f"mismatch (seed={seed}, index={start + j}, resp3={resp3})\n"
-                        f"command:   {[str(x)[:80] for x in cmd]!r}\n"
-                        f"redis:     {a[:600]!r}\n"
-                        f"sable:     {b[:600]!r}\n"
-                        f"preceding commands (with redis replies):\n{context}")
-        if gen.pending:  # finish an open MULTI
-            ref.run_batch(gen.pending)
-            sut.run_batch(gen.pending)
-        for key in STREAM_KEYS + OTHER_KEYS:
-            for cmd in (["TYPE", key], ["XRANGE", key, "-", "+"], ["XINFO", "STREAM", key, "FULL",
-                                                                   "COUNT", "0"]):
-                a = ref.conn.call_raw(*cmd)
-                b = sut.conn.call_raw(*cmd)
-                assert equivalent(cmd, a, b), (seed, cmd, a[:300], b[:300])
-        return history
-    finally:
-        for side in (ref, sut):
-            try:
-                for name, value in (("stream-node-max-entries", "100"),
-                                    ("stream-node-max-bytes", "4096")):
-                    side.conn.send(encode_command("CONFIG", "SET", name, value))
-                    side.conn.read_reply()
-            except OSError:
-                pass
-        ref.conn.close()
-        sut.conn.close()
+NODE_DEFAULTS = [["CONFIG", "SET", "stream-node-max-entries", "100"],
+                 ["CONFIG", "SET", "stream-node-max-bytes", "4096"]]
+
+
+def run_stream_cmds(pair, seed, n, resp3=False, mutate=None):
+    gen = StreamGenerator(seed)
+    with Stream(pair, seed, resp3, setup=NODE_DEFAULTS, restore=NODE_DEFAULTS,
+                equivalent=equivalent, mutate=mutate) as s:
+        s.run(n, gen.command)
+        s.run_batch(gen.pending)  # finish an open MULTI
+        s.check_final([cmd for key in STREAM_KEYS + OTHER_KEYS
+                       for cmd in (["TYPE", key], ["XRANGE", key, "-", "+"],
+                                   ["XINFO", "STREAM", key, "FULL", "COUNT", "0"])])
+        return s.history
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
-def test_differential_streams_resp2(pair, seed):  # noqa: F811
+def test_differential_streams_resp2(pair, seed):
     history = run_stream_cmds(pair, seed, COMMANDS_PER_SEED)
     replies = [rep for _, rep in history]
     # the stream exercises errors, data and groups, not only nils
@@ -399,11 +366,14 @@ def test_differential_streams_resp2(pair, seed):  # noqa: F811
     assert sum(cmd[0] == "XREADGROUP" and rep.startswith(b"*1\r\n") for cmd, rep in history) > 15
 
 
-def test_differential_streams_resp3(pair):  # noqa: F811
+def test_differential_streams_resp3(pair):
     history = run_stream_cmds(pair, 101, COMMANDS_PER_SEED, resp3=True)
     assert any(rep.startswith(b"%") for _, rep in history)
 
 
 def test_stream_generator_is_deterministic():
-    a, b = StreamGenerator(5), StreamGenerator(5)
-    assert [a.command() for _ in range(500)] == [b.command() for _ in range(500)]
+    assert_deterministic(StreamGenerator, 5)
+
+
+def test_harness_reports_first_mismatch(pair):
+    assert_reports_first_mismatch(run_stream_cmds, pair, seed=9, n=200, bad=(41, 90))
