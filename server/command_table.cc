@@ -136,6 +136,7 @@ CommandTable::CommandTable() {
   RegisterHyperLogLogCommands(*this);
   RegisterSortCommands(*this);
   RegisterGeoCommands(*this);
+  RegisterStreamCommands(*this);
   RegisterAclCommands(*this);
 }
 

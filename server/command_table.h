@@ -153,6 +153,7 @@ void RegisterBitmapCommands(CommandTable& t);
 void RegisterHyperLogLogCommands(CommandTable& t);
 void RegisterSortCommands(CommandTable& t);
 void RegisterGeoCommands(CommandTable& t);
+void RegisterStreamCommands(CommandTable& t);
 void RegisterAclCommands(CommandTable& t);
 
 }  // namespace sable

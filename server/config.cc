@@ -286,6 +286,8 @@ void Config::Mirror(const std::string& name) {
     int64_t x = 3000;
     hll_sparse_max_bytes = ParseMemory(v, &x) ? x : 3000;
   }
+  else if (name == "stream-node-max-bytes") stream_node_max_bytes = i64();
+  else if (name == "stream-node-max-entries") stream_node_max_entries = i64();
   else if (name == "save") {
     save.clear();
     std::istringstream is(v);

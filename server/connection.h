@@ -31,6 +31,8 @@ class Connection {
 
   uv_tcp_t* handle() { return &handle_; }
   uint64_t id() const { return id_; }
+  // AOF loading: commands must be obeyed as written (Redis's mustObeyClient).
+  bool fake() const { return fake_; }
   ReplyWriter& writer() { return writer_; }
 
   void Start();  // begin reading

@@ -161,11 +161,14 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
   last_tick_ = TickClock::Now();
   int64_t dur = TickClock::ToMicros(last_tick_ - start);
   ++stats_.total_commands;
-  ++spec->stats.calls;
+  // A command that parked its client is counted (calls, time, errors, slowlog) when it ends,
+  // by the re-run that serves it or by UnblockClient, as Redis does.
+  const bool parked = c.blocked || (reprocessing_ == &c && reblocked_);
+  if (!parked) ++spec->stats.calls;
   if (!monitors_.empty() && !(spec->flags & (kCmdSkipMonitor | kCmdAdmin)) &&
       !(top.flags & (kCmdSkipMonitor | kCmdAdmin)))
     FeedMonitors(c, args);
-  spec->stats.usec += static_cast<uint64_t>(dur);
+  if (!parked) spec->stats.usec += static_cast<uint64_t>(dur);
   if (stats_.total_error_replies != errors_before) ++spec->stats.failed;
   if (propagating() && !prop_replaced_ && stats_.dirty != dirty_before &&
       (all_flags_of(*spec) & kCmdWrite)) {
@@ -187,7 +190,7 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
   }
 
   int64_t slower = config_->slowlog_log_slower_than;
-  if (slower >= 0 && dur >= slower && !(spec->flags & kCmdSkipSlowlog) &&
+  if (!parked && slower >= 0 && dur >= slower && !(spec->flags & kCmdSkipSlowlog) &&
       !(top.flags & kCmdSkipSlowlog)) {
     SlowlogEntry e;
     e.id = next_slowlog_id++;

@@ -17,6 +17,7 @@ Keyspace::Keyspace(int databases, const HashSeed* seed) {
 }
 
 Keyspace::~Keyspace() {
+  on_stream_removed = nullptr;  // the owner's blocking state may be gone already
   FlushAll();
   for (Db* d : dbs_) delete d;
 }
@@ -83,6 +84,7 @@ void Keyspace::TouchAccess(KvEntry* e) {
 void Keyspace::ExpireNow(int db, KvEntry* e) {
   Db& d = *dbs_[db];
   if (on_expired) on_expired(on_expired_ctx, db, e->key());
+  StreamRemoved(db, e);
   d.table.Erase(e->key());
   --d.volatile_keys;
   ++stats.expired_keys;
@@ -99,6 +101,7 @@ void Keyspace::Replace(int db, KvEntry** link, KvEntry* e) {
   Db& d = *dbs_[db];
   KvEntry* old = *link;
   if (old == e) return;
+  StreamRemoved(db, old);
   if (old->has_expire()) --d.volatile_keys;
   if (e->has_expire()) ++d.volatile_keys;
   d.table.ReplaceAt(link, e);
@@ -125,7 +128,9 @@ bool Keyspace::Delete(int db, std::string_view key) {
 KvEntry* Keyspace::Detach(int db, std::string_view key) {
   Db& d = *dbs_[db];
   KvEntry* e = d.table.Erase(key);
-  if (e != nullptr && e->has_expire()) --d.volatile_keys;
+  if (e == nullptr) return nullptr;
+  if (e->has_expire()) --d.volatile_keys;
+  StreamRemoved(db, e);
   return e;
 }
 
@@ -150,7 +155,10 @@ KvEntry* Keyspace::SetExpire(int db, KvEntry** link, int64_t ms) {
 
 void Keyspace::FlushDb(int db) {
   Db& d = *dbs_[db];
-  d.table.Clear([](KvEntry* e) { KvEntry::Free(e); });
+  d.table.Clear([this, db](KvEntry* e) {
+    StreamRemoved(db, e);
+    KvEntry::Free(e);
+  });
   d.volatile_keys = 0;
   d.expire_cursor = 0;
   d.avg_ttl = 0;

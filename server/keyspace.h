@@ -83,6 +83,11 @@ class Keyspace {
   // deletion can be propagated (AOF, replicas) as Redis does.
   void (*on_expired)(void* ctx, int db, std::string_view key) = nullptr;
   void* on_expired_ctx = nullptr;
+  // Called for every stream value leaving the keyspace (deleted, overwritten, renamed away,
+  // expired, flushed), before it is freed: clients blocked in XREADGROUP on the key must be
+  // told (Redis signals such keys as ready). Spurious calls are harmless.
+  void (*on_stream_removed)(void* ctx, int db, std::string_view key) = nullptr;
+  void* on_stream_removed_ctx = nullptr;
   // While loading (AOF/RDB) or on a replica, keys are never expired here.
   bool expiry_paused = false;
 
@@ -108,6 +113,10 @@ class Keyspace {
  private:
   uint32_t LfuMinutes() const { return (lru_clock / 60) & 65535; }
   void ExpireNow(int db, KvEntry* e);
+  void StreamRemoved(int db, const KvEntry* e) {
+    if (e->type() == ObjType::kStream && on_stream_removed)
+      on_stream_removed(on_stream_removed_ctx, db, e->key());
+  }
   uint64_t lfu_rng_ = 0x9E3779B97F4A7C15ull;
   std::vector<Db*> dbs_;
   int expire_db_cursor_ = 0;

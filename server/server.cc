@@ -46,6 +46,10 @@ Server::Server(Config* config) : config_(config) {
   keyspace_->lru_clock = static_cast<uint32_t>(now_ms_ / 1000);
   keyspace_->on_expired = OnKeyExpired;
   keyspace_->on_expired_ctx = this;
+  keyspace_->on_stream_removed = [](void* self, int db, std::string_view key) {
+    static_cast<Server*>(self)->SignalKeyReady(db, key);
+  };
+  keyspace_->on_stream_removed_ctx = this;
   aof_ = std::make_unique<Aof>(this);
   lastsave_s = start_time_s_;
   acl_ = std::make_unique<Acl>(this);
@@ -295,6 +299,7 @@ void Server::Cron() {
   // Active expiry: at most 25% of a cron period, scaled by active-expire-effort.
   int64_t budget_us = 1000000 / config_->hz / 4 * (config_->active_expire_effort + 3) / 4;
   keyspace_->ActiveExpireCycle(now_ms_, budget_us);
+  if (!ready_keys_.empty()) HandleReadyKeys();  // an expired stream fails its XREADGROUP clients
   keyspace_->RehashStep(1000);
   if (pause_end_ms != 0 && now_ms_ >= pause_end_ms) Unpause();
   if (config_->timeout > 0) {

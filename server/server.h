@@ -145,7 +145,9 @@ class Server {
   // `timeout_ms` is absolute (0 = forever).
   void BlockClient(Connection& c, int db, const std::vector<std::string_view>& keys,
                    ObjType type, int64_t deadline_ms, bool null_array, const CommandSpec& spec,
-                   ArgList args);
+                   ArgList args, bool wake_on_delete = false);
+  // True while `c`'s blocked command is being run again because a key became ready.
+  bool reprocessing(const Connection& c) const { return reprocessing_ == &c; }
   // A push/add made `key` ready: blocked clients are served after the current command.
   void SignalKeyReady(int db, std::string_view key);
   // After SWAPDB: every key a client waits on in `db` that now holds data becomes ready.

@@ -128,6 +128,7 @@ void Restore(CommandContext& ctx) {
       case rdb::kZSetListpack: t = ObjType::kZSet; break;
       case rdb::kHash: case rdb::kHashZipmap: case rdb::kHashZiplist:
       case rdb::kHashListpack: t = ObjType::kHash; break;
+      case rdb::kStreamListpacks: case rdb::kStreamListpacks2: t = ObjType::kStream; break;
       default:
         ctx.reply.Error("ERR Bad data format");
         return;
