@@ -1063,6 +1063,16 @@ std::string Acl::DeniedMessage(int r, const CommandSpec& spec) {
   }
 }
 
+std::string Acl::ScriptDeniedMessage(int r) {
+  const char* why = r == kAclDeniedCmd   ? "can't run this command or subcommand"
+                    : r == kAclDeniedKey ? "can't access at least one of the keys mentioned in "
+                                           "the command arguments"
+                    : r == kAclDeniedChannel
+                        ? "can't publish to the channel mentioned in the command"
+                        : "lacking the permissions for the command";
+  return std::string("The user executing the script ") + why;
+}
+
 bool Acl::CheckChannel(const Connection& c, std::string_view channel, bool is_pattern) {
   if (c.user == nullptr) return true;
   for (const auto& s : c.user->selectors) {

@@ -132,6 +132,9 @@ class Acl {
   int CheckAndLog(Connection& c, const CommandSpec& spec, ArgList args, int ctx);
   // The dispatcher's reply for a denial (without '-').
   static std::string DeniedMessage(int result, const CommandSpec& spec);
+  // Scripting (redis.call): check with CheckAndLog(caller, spec, args, kAclCtxLua); a denial
+  // fails the call with this error text (Redis's scriptVerifyACL).
+  static std::string ScriptDeniedMessage(int result);
   // Pub/sub: may the user of `c` use `channel` (a pattern for PSUBSCRIBE)?
   bool CheckChannel(const Connection& c, std::string_view channel, bool is_pattern);
   // May `u` run `spec` with unrestricted access (kPermRead/kPermWrite) to every key? (SORT's
