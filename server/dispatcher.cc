@@ -5,8 +5,10 @@
 #include <chrono>
 #include <cstring>
 
+#include "server/aof.h"
 #include "server/connection.h"
 #include "server/log.h"
+#include "server/snapshot.h"
 #include "server/server.h"
 #include "server/tick_clock.h"
 
@@ -106,6 +108,29 @@ void Server::Execute(Connection& c, ArgList args) {
     return;
   }
   uint32_t all_flags = spec->flags | top.flags;
+  // Persistence errors refuse writes (and PING) with -MISCONF; reads keep working.
+  if (!rdb_->last_bgsave_ok || aof_->enabled()) {
+    bool is_exec = top.name == "exec";
+    bool is_write = (all_flags & kCmdWrite) != 0;
+    if (is_exec && c.in_multi) {
+      for (const auto& q : c.multi_queue) is_write = is_write || (all_flags_of(*q.first) & kCmdWrite);
+    }
+    std::string msg;
+    if ((is_write || top.name == "ping") && WritesDeniedByDiskError(&msg)) {
+      ++spec->stats.rejected;
+      if (is_exec && c.in_multi) {
+        c.in_multi = false;
+        c.multi_dirty = false;
+        c.multi_queue.clear();
+        UnwatchAll(c);
+        w.Error("EXECABORT Transaction discarded because of: " + msg);
+      } else {
+        c.multi_dirty = c.in_multi;
+        w.Error(msg);
+      }
+      return;
+    }
+  }
   if (c.monitor && (all_flags & (kCmdWrite | kCmdReadonly | kCmdMayReplicate))) {
     ++spec->stats.rejected;
     w.Error("ERR Replica can't interact with the keyspace");
