@@ -110,9 +110,9 @@ void Server::Execute(Connection& c, ArgList args) {
   uint32_t all_flags = spec->flags | top.flags;
   // Persistence errors refuse writes (and PING) with -MISCONF; reads keep working.
   if (!rdb_->last_bgsave_ok || aof_->enabled()) {
-    bool is_exec = top.name == "exec";
     bool is_write = (all_flags & kCmdWrite) != 0;
-    if (is_exec && c.in_multi) {
+    bool is_exec = !is_write && c.in_multi && top.name == "exec";
+    if (is_exec) {
       for (const auto& q : c.multi_queue) is_write = is_write || (all_flags_of(*q.first) & kCmdWrite);
     }
     std::string msg;

@@ -334,7 +334,9 @@ void Server::Cron() {
   // Active expiry: at most 25% of a cron period, scaled by active-expire-effort.
   int64_t budget_us = 1000000 / config_->hz / 4 * (config_->active_expire_effort + 3) / 4;
   keyspace_->ActiveExpireCycle(now_ms_, budget_us);
-  keyspace_->RehashStep(1000);
+  // As Redis's databasesCron: no resizing or incremental rehashing while a child saves (it
+  // would only copy pages the child still shares).
+  if (!child_.active()) keyspace_->RehashStep(1000);
   if (pause_end_ms != 0 && now_ms_ >= pause_end_ms) Unpause();
   if (config_->timeout > 0) {
     std::vector<Connection*> idle;
