@@ -788,13 +788,17 @@ void Aof::FlushAndSync() {
 }
 
 bool Aof::Reload(std::string* err) {
-  Flush(true);
+  // As Redis's DEBUG LOADAOF: works with the AOF off too (it loads what BGREWRITEAOF wrote).
+  if (state_ != State::kOff) Flush(true);
   if (fd_ >= 0) fdatasync(fd_);
   server_->keyspace().FlushAll();
+  if (!LoadManifest(err)) return false;
+  DeleteHistory(&manifest_);
   bool on = server_->aof_feeding();
   server_->ResetAofFeed(false);
   bool ok = Load(err);
   server_->ResetAofFeed(on);
+  server_->stats().dirty = 0;
   return ok;
 }
 

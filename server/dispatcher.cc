@@ -108,8 +108,9 @@ void Server::Execute(Connection& c, ArgList args) {
     return;
   }
   uint32_t all_flags = spec->flags | top.flags;
-  // Persistence errors refuse writes (and PING) with -MISCONF; reads keep working.
-  if (!rdb_->last_bgsave_ok || aof_->enabled()) {
+  // Persistence errors refuse writes (and PING) with -MISCONF; reads keep working. The AOF
+  // loading client (id 0) obeys, as Redis's obey_client.
+  if ((!rdb_->last_bgsave_ok || aof_->enabled()) && c.id() != 0) {
     bool is_write = (all_flags & kCmdWrite) != 0;
     bool is_exec = !is_write && c.in_multi && top.name == "exec";
     if (is_exec) {
