@@ -105,6 +105,8 @@ pid_t ChildProcess::Fork(Server& s, ChildType type, size_t keys_total,
   s.LatencyAddSampleIfNeeded("fork", latest_fork_usec / 1000);
   pid_ = pid;
   type_ = type;
+  s.keyspace().no_touch = true;
+  server_ = &s;
   cow_peak = cow_bytes = 0;
   cow_updated_us = 0;
   keys_processed = 0;
@@ -144,6 +146,7 @@ void ChildProcess::Kill(bool wait) {
 }
 
 void ChildProcess::Reset() {
+  if (server_ != nullptr) server_->keyspace().no_touch = false;
   pid_ = -1;
   type_ = ChildType::kNone;
   cow_peak = cow_bytes = 0;

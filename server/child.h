@@ -71,6 +71,7 @@ class ChildProcess {
 
  private:
   void ClosePipe();
+  Server* server_ = nullptr;
   pid_t pid_ = -1;
   ChildType type_ = ChildType::kNone;
   int pipe_[2] = {-1, -1};

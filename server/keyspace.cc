@@ -50,7 +50,7 @@ KvEntry* Keyspace::FindRead(int db, std::string_view key, int64_t now_ms) {
     ++stats.keyspace_misses;
   } else {
     ++stats.keyspace_hits;
-    e->set_lru(lru_clock);
+    if (!no_touch) e->set_lru(lru_clock);
   }
   return e;
 }

@@ -166,7 +166,10 @@ bool LoadRdbImage(Server& s, std::string_view data, RdbLoadStats* stats, std::st
         db = static_cast<int>(rec.db);
         break;
       case RdbRecord::kAux:
+        break;
       case RdbRecord::kResizeDb:
+        // Size the table once instead of growing it through every power of two.
+        ks.db(db).table.Reserve(static_cast<size_t>(rec.db_keys));
         break;
       case RdbRecord::kFunction:
         // Redis would create the library; without functions, dropping it silently would lose
