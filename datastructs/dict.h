@@ -64,6 +64,14 @@ class Dict {
   size_t size() const { return used_[0] + used_[1]; }
   bool empty() const { return size() == 0; }
   bool IsRehashing() const { return rehash_idx_ >= 0; }
+  // An empty dict sized for `n` entries at once (RDB loading: no rehash while filling it).
+  void Reserve(size_t n) {
+    if (size() != 0 || IsRehashing() || n <= kInitialSlots) return;
+    if (exp_[0] >= 0 && (size_t{1} << exp_[0]) >= n) return;
+    FreeTables();
+    exp_[0] = static_cast<int8_t>(SlotsFor(n));
+    table_[0] = AllocTable(exp_[0]);
+  }
   // Slots in both tables, for memory accounting (each slot is one pointer).
   size_t BucketCount() const { return Slots(0) + Slots(1); }
 

@@ -61,12 +61,14 @@ bool AofManifest::Parse(std::string_view text, AofManifest* out, std::string* er
         return false;
       }
       out->base = f;
+      out->curr_base_seq = f.seq;
     } else if (f.type == 'i') {
       if (!out->incrs.empty() && f.seq <= out->incrs.back().seq) {
         *err = "Found a non-monotonic sequence number";
         return false;
       }
       out->incrs.push_back(f);
+      out->curr_incr_seq = f.seq;
     } else if (f.type == 'h') {
       out->history.push_back(f);
     } else {
@@ -88,6 +90,5 @@ std::string AofManifest::Serialize() const {
   return out;
 }
 
-int64_t AofManifest::NextIncrSeq() const { return incrs.empty() ? 1 : incrs.back().seq + 1; }
 
 }  // namespace sable

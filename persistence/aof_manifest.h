@@ -22,12 +22,16 @@ struct AofManifest {
   AofFileInfo base;  // empty name = no base
   std::vector<AofFileInfo> incrs;
   std::vector<AofFileInfo> history;
+  // The last sequence numbers handed out (Redis's curr_base_file_seq / curr_incr_file_seq):
+  // numbers keep growing while files move to history.
+  int64_t curr_base_seq = 0;
+  int64_t curr_incr_seq = 0;
 
   // Parses manifest text; false with *err on malformed lines (Redis's wording).
   static bool Parse(std::string_view text, AofManifest* out, std::string* err);
   std::string Serialize() const;
-  int64_t NextIncrSeq() const;
-  int64_t NextBaseSeq() const { return base.seq + 1; }
+  int64_t NextIncrSeq() const { return curr_incr_seq + 1; }
+  int64_t NextBaseSeq() const { return curr_base_seq + 1; }
 };
 
 std::string AofManifestName(const std::string& appendfilename);

@@ -117,9 +117,9 @@ bool RdbEncoder::TryLzf(std::string_view s) {
   return true;
 }
 
-void RdbEncoder::Eof(size_t start, bool checksum) {
+void RdbEncoder::Eof(size_t start, bool checksum, uint64_t crc) {
   Type(rdb::kEof);
-  uint64_t crc = checksum ? Crc64(0, out_->data() + start, out_->size() - start) : 0;
+  crc = checksum ? Crc64(crc, out_->data() + start, out_->size() - start) : 0;
   PutLE(out_, crc, 8);
 }
 

@@ -93,8 +93,9 @@ class RdbEncoder {
   void String(std::string_view s);
   void Int(int64_t v);  // as a string object with an integer encoding
   void Raw(std::string_view bytes) { out_->append(bytes); }
-  // Appends the EOF opcode and the CRC64 of everything in *out from `start` on.
-  void Eof(size_t start = 0, bool checksum = true);
+  // Appends the EOF opcode and the CRC64 of everything in *out from `start` on, continuing
+  // `crc` (the CRC of the part of the image already drained from *out).
+  void Eof(size_t start = 0, bool checksum = true, uint64_t crc = 0);
 
  private:
   bool TryLzf(std::string_view s);

@@ -6,8 +6,10 @@
 #include <cstring>
 
 #include "server/acl.h"
+#include "server/aof.h"
 #include "server/connection.h"
 #include "server/log.h"
+#include "server/snapshot.h"
 #include "server/server.h"
 #include "server/tick_clock.h"
 
@@ -117,6 +119,30 @@ void Server::Execute(Connection& c, ArgList args) {
     }
   }
   uint32_t all_flags = spec->flags | top.flags;
+  // Persistence errors refuse writes (and PING) with -MISCONF; reads keep working. The AOF
+  // loading client (id 0) obeys, as Redis's obey_client.
+  if ((!rdb_->last_bgsave_ok || aof_->enabled()) && c.id() != 0) {
+    bool is_write = (all_flags & kCmdWrite) != 0;
+    bool is_exec = !is_write && c.in_multi && top.name == "exec";
+    if (is_exec) {
+      for (const auto& q : c.multi_queue) is_write = is_write || (all_flags_of(*q.first) & kCmdWrite);
+    }
+    std::string msg;
+    if ((is_write || top.name == "ping") && WritesDeniedByDiskError(&msg)) {
+      ++spec->stats.rejected;
+      if (is_exec && c.in_multi) {
+        c.in_multi = false;
+        c.multi_dirty = false;
+        c.multi_queue.clear();
+        UnwatchAll(c);
+        w.Error("EXECABORT Transaction discarded because of: " + msg);
+      } else {
+        c.multi_dirty = c.in_multi;
+        w.Error(msg);
+      }
+      return;
+    }
+  }
   if (c.monitor && (all_flags & (kCmdWrite | kCmdReadonly | kCmdMayReplicate))) {
     ++spec->stats.rejected;
     w.Error("ERR Replica can't interact with the keyspace");

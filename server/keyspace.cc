@@ -51,7 +51,7 @@ KvEntry* Keyspace::FindRead(int db, std::string_view key, int64_t now_ms) {
     ++stats.keyspace_misses;
   } else {
     ++stats.keyspace_hits;
-    TouchAccess(e);
+    if (!no_touch) TouchAccess(e);
   }
   return e;
 }

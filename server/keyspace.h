@@ -90,6 +90,9 @@ class Keyspace {
   void* on_stream_removed_ctx = nullptr;
   // While loading (AOF/RDB) or on a replica, keys are never expired here.
   bool expiry_paused = false;
+  // While a child saves, reads do not update the LRU clock of entries (as Redis): the write
+  // would copy the page the child still shares.
+  bool no_touch = false;
 
   KeyspaceStats stats;
   uint32_t lru_clock = 0;  // seconds, set by the server cron/loop

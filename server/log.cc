@@ -34,7 +34,7 @@ void Logger::Write(LogLevel l, std::string_view msg) {
   char ts[64];
   size_t n = strftime(ts, sizeof(ts), "%d %b %Y %H:%M:%S", &tmv);
   ts[n] = 0;
-  std::string line = fmt::format("{}:M {}.{:03d} {} {}\n", getpid(), ts,
+  std::string line = fmt::format("{}:{} {}.{:03d} {} {}\n", getpid(), role_, ts,
                                  static_cast<int>(tv.tv_usec / 1000), kMarks[static_cast<int>(l)],
                                  msg);
   ssize_t ignored = ::write(fd_, line.data(), line.size());

@@ -18,10 +18,13 @@ class Logger {
   bool SetFile(const std::string& path);  // "" = stdout
   void Write(LogLevel l, std::string_view msg);
   bool Enabled(LogLevel l) const { return l >= level_; }
+  // The role letter after the pid: 'M' (the server), 'C' (a background child), as Redis.
+  void SetRole(char r) { role_ = r; }
 
  private:
   LogLevel level_ = LogLevel::kNotice;
   int fd_ = 1;
+  char role_ = 'M';
 };
 
 template <typename... Args>

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +24,17 @@
 #include "server/snapshot.h"
 
 namespace sable {
+
+namespace {
+
+// Set by the SIGTERM/SIGINT handler, acted upon by the cron (Redis's shutdown_asap and
+// last_sig_received): nothing but these flags is touched in the handler.
+volatile sig_atomic_t g_shutdown_asap = 0;
+volatile sig_atomic_t g_last_signal = 0;
+// "temp-<pid>.rdb", prepared before the handler may need it (async-signal-safe unlink).
+char g_temp_rdb[64];
+
+}  // namespace
 
 void ServerStats::CountError(std::string_view code) {
   ++total_error_replies;
@@ -51,9 +63,9 @@ Server::Server(Config* config) : config_(config) {
   };
   keyspace_->on_stream_removed_ctx = this;
   aof_ = std::make_unique<Aof>(this);
-  lastsave_s = start_time_s_;
   acl_ = std::make_unique<Acl>(this);
   if (!config_->requirepass.empty()) acl_->UpdateDefaultUserPassword(config_->requirepass);
+  rdb_ = std::make_unique<Snapshotter>(this);
   config_->on_change = [this](const std::string& name) { OnConfigChange(name); };
   config_->rewrite_users = [this]() {
     std::vector<std::string> lines;
@@ -71,9 +83,9 @@ void Server::OnConfigChange(const std::string& name) {
     for (int i = 0; i < 4; ++i)
       if (config_->loglevel == kLevels[i]) Logger::Get().SetLevel(static_cast<LogLevel>(i));
   } else if (name == "appendonly") {
-    std::string err;
     if (config_->GetValue("appendonly") == "yes") {
-      if (!aof_->Enable(&err)) Log(LogLevel::kWarning, "Could not enable the AOF: {}", err);
+      aof_->RefreshConfig();
+      aof_->Enable();
     } else {
       aof_->Disable();
     }
@@ -82,6 +94,12 @@ void Server::OnConfigChange(const std::string& name) {
     ApplyAccessPolicy();
   } else if (name == "requirepass") {
     acl_->UpdateDefaultUserPassword(config_->requirepass);
+  } else if (name == "appendfsync" || name == "no-appendfsync-on-rewrite") {
+    aof_->RefreshConfig();
+  } else if (name == "rdb-key-save-delay") {
+    int64_t v = 0;
+    StringToInt64(config_->GetValue("rdb-key-save-delay"), &v);
+    ChildProcess::set_key_save_delay_us(v);
   } else if (name == "hz") {
     uv_timer_set_repeat(&cron_timer_, 1000 / config_->hz);
   }
@@ -99,7 +117,18 @@ void Server::ApplyAccessPolicy() {
 }
 
 bool Server::LoadData(std::string* err) {
-  if (config_->GetValue("appendonly") == "yes") return aof_->Start(true, err);
+  int64_t delay = 0;
+  StringToInt64(config_->GetValue("rdb-key-save-delay"), &delay);
+  ChildProcess::set_key_save_delay_us(delay);
+  snprintf(g_temp_rdb, sizeof(g_temp_rdb), "temp-%d.rdb", static_cast<int>(getpid()));
+  // As Redis: the manifest is read whatever appendonly says (a later CONFIG SET appendonly yes
+  // continues its numbering and retires its files).
+  if (!aof_->LoadManifest(err)) return false;
+  if (config_->GetValue("appendonly") == "yes") {
+    if (!aof_->Start(true, err)) return false;
+    aof_->DeleteHistoryFiles();
+    return true;
+  }
   std::string path = config_->dir + "/" + config_->GetValue("dbfilename");
   bool found = false;
   RdbLoadStats st;
@@ -110,23 +139,62 @@ bool Server::LoadData(std::string* err) {
     Log(LogLevel::kNotice, "DB loaded from disk: {:.3f} seconds", secs);
     Log(LogLevel::kNotice, "Done loading RDB, keys loaded: {}, keys expired: {}.",
         st.keys_loaded, st.keys_expired);
+    rdb_->last_load_keys_loaded = st.keys_loaded;
+    rdb_->last_load_keys_expired = st.keys_expired;
   }
+  aof_->DeleteHistoryFiles();
   return true;
 }
 
 bool Server::SaveSnapshot(std::string* err) {
-  std::string path = config_->dir + "/" + config_->GetValue("dbfilename");
-  if (!SaveRdbFile(*this, path, err)) {
-    last_bgsave_ok = false;
-    Log(LogLevel::kWarning, "Error saving DB on disk: {}", *err);
+  if (!rdb_->Save()) {
+    *err = "Error saving DB on disk, check the logs";
     return false;
   }
-  Log(LogLevel::kNotice, "DB saved on disk");
-  last_bgsave_ok = true;
-  lastsave_s = now_ms_ / 1000;
-  stats_.dirty = 0;
-  ++rdb_saves;
   return true;
+}
+
+void Server::CloseListenerFdsInChild() {
+  for (uv_tcp_t* t : listeners_) {
+    uv_os_fd_t fd;
+    if (uv_fileno(reinterpret_cast<uv_handle_t*>(t), &fd) == 0) close(fd);
+  }
+}
+
+bool Server::WritesDeniedByDiskError(std::string* msg) const {
+  if (rdb_->WritesDenied()) {
+    *msg =
+        "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to "
+        "persist to disk. Commands that may modify the data set are disabled, because this "
+        "instance is configured to report errors during writes if RDB snapshotting fails "
+        "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about "
+        "the RDB error.";
+    return true;
+  }
+  int e = 0;
+  if (aof_->WritesDenied(&e)) {
+    *msg = fmt::format("MISCONF Errors writing to the AOF file: {}", strerror(e));
+    return true;
+  }
+  return false;
+}
+
+bool Server::ResetRdbAfterFlushAll() {
+  rdb_->KillChild();
+  if (config_->save.empty()) return false;
+  return rdb_->Save();
+}
+
+void Server::CheckChildrenDone() {
+  int exitcode = 0, bysignal = 0;
+  if (!child_.Poll(&exitcode, &bysignal)) return;
+  if (child_.type() == ChildType::kRdb) {
+    rdb_->OnChildDone(exitcode, bysignal);
+  } else if (child_.type() == ChildType::kAof) {
+    aof_->OnChildDone(exitcode, bysignal);
+  }
+  if (bysignal == 0 && exitcode == 0) child_.ReceiveInfo();
+  child_.Reset();
 }
 
 Server::~Server() = default;
@@ -278,7 +346,7 @@ void Server::RemoveClient(Connection* c) {
 void Server::FlushPending() {
   // The write barrier: changes reach the AOF (and, with appendfsync always, the disk) before
   // any reply to them is sent.
-  if (!aof_buf_.empty()) aof_->Flush();
+  if (aof_->enabled()) aof_->Flush();
   if (pending_flush_.empty()) return;
   ++flush_generation_;
   std::vector<Connection*> batch;
@@ -300,7 +368,9 @@ void Server::Cron() {
   int64_t budget_us = 1000000 / config_->hz / 4 * (config_->active_expire_effort + 3) / 4;
   keyspace_->ActiveExpireCycle(now_ms_, budget_us);
   if (!ready_keys_.empty()) HandleReadyKeys();  // an expired stream fails its XREADGROUP clients
-  keyspace_->RehashStep(1000);
+  // As Redis's databasesCron: no resizing or incremental rehashing while a child saves (it
+  // would only copy pages the child still shares).
+  if (!child_.active()) keyspace_->RehashStep(1000);
   if (pause_end_ms != 0 && now_ms_ >= pause_end_ms) Unpause();
   if (config_->timeout > 0) {
     std::vector<Connection*> idle;
@@ -309,9 +379,31 @@ void Server::Cron() {
         idle.push_back(c);
     for (Connection* c : idle) c->Close();
   }
+  if (g_shutdown_asap && !shutting_down_) HandleShutdownSignal();
   if (shutdown_asap) {
     std::string err;
     Shutdown(ShutdownMode::kDefault, false, &err);
+  }
+  if (shutting_down_) return;
+
+  // Background children (Redis's serverCron order): a scheduled AOF rewrite, then the child's
+  // completion or, with none running, save points and the automatic AOF rewrite.
+  aof_->CronScheduled();
+  if (child_.active()) {
+    if (now_ms_ - last_child_info_ms_ >= 1000) {
+      last_child_info_ms_ = now_ms_;
+      child_.ReceiveInfo();
+    }
+    CheckChildrenDone();
+  } else {
+    rdb_->Cron();
+    aof_->CronAutoRewrite();
+  }
+  aof_->CronRetryWrite();
+  // A BGSAVE scheduled while another child ran (BGSAVE SCHEDULE, or one inside EXEC).
+  if (!child_.active() && rdb_->scheduled &&
+      (rdb_->last_bgsave_ok || now_ms_ / 1000 - rdb_->last_bgsave_try_s > 5)) {
+    if (rdb_->BgSave()) rdb_->scheduled = false;
   }
 }
 
@@ -345,12 +437,25 @@ void Server::ResumePaused() {
   }
 }
 
-void Server::OnSignal(uv_signal_t* h, int signum) {
-  auto* s = static_cast<Server*>(h->data);
+void Server::OnShutdownSignal(int signum) {
+  // A second SIGINT while the shutdown is under way (saving, say): exit at once, as Redis.
+  if (g_shutdown_asap && signum == SIGINT) {
+    static const char kMsg[] = "You insist... exiting now.\n";
+    ssize_t ignored = write(STDOUT_FILENO, kMsg, sizeof(kMsg) - 1);
+    (void)ignored;
+    unlink(g_temp_rdb);
+    _exit(1);
+  }
+  g_shutdown_asap = 1;
+  g_last_signal = signum;
+}
+
+void Server::HandleShutdownSignal() {
+  int signum = g_last_signal;
   Log(LogLevel::kWarning, "Received {} scheduling shutdown...",
       signum == SIGINT ? "SIGINT" : "SIGTERM");
-  std::string how = s->config_->GetValue(signum == SIGINT ? "shutdown-on-sigint"
-                                                           : "shutdown-on-sigterm");
+  std::string how = config_->GetValue(signum == SIGINT ? "shutdown-on-sigint"
+                                                        : "shutdown-on-sigterm");
   ShutdownMode mode = ShutdownMode::kDefault;
   if (how.find("nosave") != std::string::npos) {
     mode = ShutdownMode::kNoSave;
@@ -359,35 +464,73 @@ void Server::OnSignal(uv_signal_t* h, int signum) {
   }
   bool force = how.find("force") != std::string::npos;
   std::string err;
-  if (!s->Shutdown(mode, force, &err))
-    Log(LogLevel::kWarning, "SIGTERM received but errors trying to shut down the server, check "
-        "the logs for more information");
+  Shutdown(mode, force, &err);
+}
+
+bool Server::AbortShutdown() {
+  if (!g_shutdown_asap) return false;
+  g_shutdown_asap = 0;
+  g_last_signal = 0;
+  Log(LogLevel::kNotice, "Shutdown manually aborted.");
+  return true;
 }
 
 bool Server::Shutdown(ShutdownMode mode, bool force, std::string* err) {
   if (shutting_down_) return true;
   Log(LogLevel::kWarning, "User requested shutdown...");
+  // A BGSAVE child could overwrite the final save: it goes first. So does an AOF rewrite (the
+  // AOF already holds everything), unless it is the first one of an AOF just turned on.
+  if (child_.type() == ChildType::kRdb) {
+    Log(LogLevel::kWarning, "There is a child saving an .rdb. Killing it!");
+    rdb_->KillChild();
+  }
   bool save = mode == ShutdownMode::kSave ||
               (mode == ShutdownMode::kDefault && !config_->save.empty());
+  if (child_.type() == ChildType::kAof) {
+    if (aof_->state() == Aof::State::kWaitRewrite) {
+      if (force) {
+        Log(LogLevel::kWarning, "Writing initial AOF. Exit anyway.");
+      } else {
+        Log(LogLevel::kWarning, "Writing initial AOF, can't exit.");
+        goto error;
+      }
+    }
+    Log(LogLevel::kWarning, "There is a child rewriting the AOF. Killing it!");
+    aof_->KillChild();
+  }
+  if (aof_->enabled()) {
+    Log(LogLevel::kNotice, "Calling fsync() on the AOF file.");
+    aof_->FlushAndSync();
+  }
   if (save) {
     Log(LogLevel::kNotice, "Saving the final RDB snapshot before exiting.");
-    if (!SaveSnapshot(err) && !force) {
-      Log(LogLevel::kWarning, "Error trying to save the DB, can't exit.");
-      return false;
+    if (!rdb_->Save()) {
+      if (force) {
+        Log(LogLevel::kWarning, "Error trying to save the DB. Exit anyway.");
+      } else {
+        Log(LogLevel::kWarning, "Error trying to save the DB, can't exit.");
+        goto error;
+      }
     }
   }
   shutting_down_ = true;
-  aof_->Flush();
-  if (aof_->enabled()) {
-    Log(LogLevel::kNotice, "Calling fsync() on the AOF file.");
-    aof_->Disable();
+  if (!config_->pidfile.empty()) {
+    Log(LogLevel::kNotice, "Removing the pid file.");
+    unlink(config_->pidfile.c_str());
   }
-  if (!config_->pidfile.empty()) unlink(config_->pidfile.c_str());
   Log(LogLevel::kWarning, "Redis is now ready to exit, bye bye...");
   // Flush what is already queued, then stop the loop.
   FlushPending();
   uv_stop(loop_);
   return true;
+
+error:
+  Log(LogLevel::kWarning,
+      "Errors trying to shut down the server. Check the logs for more information.");
+  g_shutdown_asap = 0;
+  g_last_signal = 0;
+  *err = "Errors trying to SHUTDOWN. Check logs.";
+  return false;
 }
 
 int Server::Run() {
@@ -402,12 +545,11 @@ int Server::Run() {
   uv_prepare_init(loop_, &prepare_);
   prepare_.data = this;
   uv_prepare_start(&prepare_, OnPrepare);
-  uv_signal_init(loop_, &sigterm_);
-  sigterm_.data = this;
-  uv_signal_start(&sigterm_, OnSignal, SIGTERM);
-  uv_signal_init(loop_, &sigint_);
-  sigint_.data = this;
-  uv_signal_start(&sigint_, OnSignal, SIGINT);
+  struct sigaction act {};
+  sigemptyset(&act.sa_mask);
+  act.sa_handler = OnShutdownSignal;
+  sigaction(SIGTERM, &act, nullptr);
+  sigaction(SIGINT, &act, nullptr);
   signal(SIGPIPE, SIG_IGN);
   if (!config_->pidfile.empty()) {
     std::ofstream(config_->pidfile) << getpid() << "\n";
@@ -456,6 +598,11 @@ std::string Server::AllocatorName() const {
 #else
   return "libc";
 #endif
+}
+
+void Server::LatencyAddSampleIfNeeded(const std::string& event, int64_t ms) {
+  if (config_->latency_monitor_threshold > 0 && ms >= config_->latency_monitor_threshold)
+    LatencyAddSample(event, ms);
 }
 
 void Server::LatencyAddSample(const std::string& event, int64_t ms) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "datastructs/hash.h"
+#include "server/child.h"
 #include "server/command_table.h"
 #include "server/config.h"
 #include "server/keyspace.h"
@@ -26,6 +27,7 @@ namespace sable {
 class Connection;
 class Aof;
 class Acl;
+class Snapshotter;
 
 struct SlowlogEntry {
   uint64_t id;
@@ -70,6 +72,8 @@ class Server {
   // Saves if asked (or if save points exist, by default), flushes the AOF and stops the loop.
   // False (with *err) if the final save failed and `force` is not set: the server keeps going.
   bool Shutdown(ShutdownMode mode, bool force, std::string* err);
+  // SHUTDOWN ABORT: cancels a shutdown a signal asked for and the cron has not started yet.
+  bool AbortShutdown();
 
   // Dispatch one parsed command for `c` (the single request pipeline).
   void Execute(Connection& c, ArgList args);
@@ -114,6 +118,8 @@ class Server {
   uint64_t next_slowlog_id = 0;
   std::map<std::string, LatencyEvent>& latency_events() { return latency_; }
   void LatencyAddSample(const std::string& event, int64_t ms);
+  // Adds the sample if latency-monitor-threshold is set and reached.
+  void LatencyAddSampleIfNeeded(const std::string& event, int64_t ms);
 
   // Propagation (server/propagator.cc): a write that changed data is fed verbatim to the AOF
   // and replicas unless its handler described its effect with PropagateAs (one call per
@@ -129,14 +135,23 @@ class Server {
     aof_on_ = on;
     aof_db_ = -1;
   }
+  bool aof_feeding() const { return aof_on_; }
   Aof* aof() { return aof_.get(); }
   // Loads persisted data before listening: the AOF when appendonly is on, else dump.rdb.
   bool LoadData(std::string* err);
-  // SAVE / BGSAVE / SHUTDOWN SAVE. Updates lastsave and the dirty counter on success.
+  // Synchronous save (DEBUG RELOAD). Updates lastsave and the dirty counter on success.
   bool SaveSnapshot(std::string* err);
-  int64_t lastsave_s = 0;
-  bool last_bgsave_ok = true;
-  int64_t rdb_saves = 0;
+  Snapshotter& rdb() { return *rdb_; }
+  // The background child (BGSAVE / AOF rewrite), see child.h.
+  ChildProcess& child() { return child_; }
+  // In a forked child: close the listening sockets (the port stays the parent's alone).
+  void CloseListenerFdsInChild();
+  // Redis's writeCommandsDeniedByDiskError: fills *msg with the -MISCONF error when writes
+  // (and PING) must be refused because the last RDB or AOF write failed.
+  bool WritesDeniedByDiskError(std::string* msg) const;
+  // FLUSHALL: stops a BGSAVE child and, with save points, saves the empty dataset at once.
+  // True if it saved (the change counter is then 0).
+  bool ResetRdbAfterFlushAll();
   void OnConfigChange(const std::string& name);
   int exec_depth = 0;  // >0 while EXEC replays its queue
 
@@ -189,8 +204,10 @@ class Server {
   static void OnCron(uv_timer_t* t);
   static void OnCheck(uv_check_t* h);
   static void OnPrepare(uv_prepare_t* h);
-  static void OnSignal(uv_signal_t* h, int signum);
+  static void OnShutdownSignal(int signum);
   void Cron();
+  void CheckChildrenDone();
+  void HandleShutdownSignal();
   void FlushPending();
   void CloseListeners();
   void ResumePaused();
@@ -200,6 +217,9 @@ class Server {
   HashSeed seed_;
   std::unique_ptr<Keyspace> keyspace_;
   std::unique_ptr<Aof> aof_;
+  std::unique_ptr<Snapshotter> rdb_;
+  ChildProcess child_;
+  int64_t last_child_info_ms_ = 0;
   CommandTable commands_;
   std::unique_ptr<Acl> acl_;
   ServerStats stats_;
@@ -207,7 +227,6 @@ class Server {
   uv_timer_t cron_timer_;
   uv_check_t check_;
   uv_prepare_t prepare_;
-  uv_signal_t sigterm_, sigint_;
   std::unordered_map<uint64_t, Connection*> clients_;
   std::vector<Connection*> pending_flush_;
   uint64_t flush_generation_ = 1;

@@ -378,10 +378,6 @@ void Debug(CommandContext& ctx) {
         "Value at:{} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
         static_cast<const void*>(e), enc, e->StringLength(), e->lru(), e->IdleSeconds(now)));
   } else if (EqNoCase(sub, "loadaof") && argc == 2) {
-    if (!ctx.server.aof()->enabled()) {
-      ctx.reply.Error("ERR The AOF is not enabled");
-      return;
-    }
     std::string err;
     if (!ctx.server.aof()->Reload(&err)) {
       Log(LogLevel::kWarning, "DEBUG LOADAOF failed: {}", err);

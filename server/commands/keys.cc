@@ -468,6 +468,12 @@ void FlushAll(CommandContext& ctx) {
   Ks(ctx).FlushAll();
   ctx.server.TouchWatchedDb(-1);
   Dirty(ctx);
+  // As Redis: a BGSAVE in progress is stopped, and with save points the empty dataset is saved
+  // at once (the change counter then reads 0, so propagation is asked for explicitly).
+  if (ctx.server.ResetRdbAfterFlushAll()) {
+    std::vector<std::string> prop(ctx.args.begin(), ctx.args.end());
+    ctx.server.PropagateAs(ctx.db, std::move(prop));
+  }
   ctx.reply.Ok();
 }
 

@@ -14,8 +14,10 @@
 
 #include "datastructs/glob.h"
 #include "server/aof.h"
+#include "server/child.h"
 #include "server/commands/util.h"
 #include "server/objects.h"
+#include "server/snapshot.h"
 #include "server/log.h"
 
 namespace sable {
@@ -93,20 +95,48 @@ std::string InfoMemory(Server& s) {
 }
 
 std::string InfoPersistence(Server& s) {
-  return fmt::format(
-      "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\n"
-      "current_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\n"
-      "current_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n"
-      "rdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\n"
-      "rdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:-1\r\n"
-      "rdb_current_bgsave_time_sec:-1\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\n"
-      "rdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\naof_enabled:{}\r\n"
-      "aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\n"
-      "aof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:{}\r\n"
-      "aof_rewrites_consecutive_failures:0\r\naof_last_write_status:{}\r\n"
-      "aof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
-      s.stats().dirty, s.lastsave_s, s.last_bgsave_ok ? "ok" : "err", s.rdb_saves,
-      s.aof()->enabled() ? 1 : 0, s.aof()->rewrites(), s.aof()->last_write_ok() ? "ok" : "err");
+  Snapshotter& rdb = s.rdb();
+  ChildProcess& child = s.child();
+  Aof& aof = *s.aof();
+  int64_t now_s = s.now_ms() / 1000;
+  double fork_perc = child.keys_total
+                         ? static_cast<double>(child.keys_processed) / child.keys_total * 100
+                         : 0.0;
+  int64_t cow_age = child.cow_updated_us
+                        ? (ChildProcess::MonotonicUs() - child.cow_updated_us) / 1000000
+                        : 0;
+  bool rdb_child = child.type() == ChildType::kRdb, aof_child = child.type() == ChildType::kAof;
+  std::string out = fmt::format(
+      "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:{}\r\n"
+      "current_cow_size:{}\r\ncurrent_cow_size_age:{}\r\ncurrent_fork_perc:{:.2f}\r\n"
+      "current_save_keys_processed:{}\r\ncurrent_save_keys_total:{}\r\n"
+      "rdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\n"
+      "rdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\n"
+      "rdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:{}\r\n"
+      "rdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:{}\r\n"
+      "aof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:{}\r\n"
+      "aof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{}\r\n"
+      "aof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\n"
+      "aof_rewrites_consecutive_failures:{}\r\naof_last_write_status:{}\r\n"
+      "aof_last_cow_size:{}\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+      child.cow_peak, child.cow_bytes, cow_age, fork_perc, child.keys_processed,
+      child.keys_total, s.stats().dirty, rdb_child ? 1 : 0, rdb.lastsave_s,
+      rdb.last_bgsave_ok ? "ok" : "err", rdb.save_time_last_s,
+      rdb_child ? now_s - rdb.save_time_start_s : -1, rdb.saves, child.rdb_cow_bytes,
+      rdb.last_load_keys_expired, rdb.last_load_keys_loaded, aof.enabled() ? 1 : 0,
+      aof_child ? 1 : 0, aof.rewrite_scheduled ? 1 : 0, aof.rewrite_time_last(),
+      aof_child ? now_s - aof.rewrite_time_start() : -1,
+      aof.last_bgrewrite_ok() ? "ok" : "err", aof.rewrites(), aof.consecutive_failures(),
+      aof.last_write_ok() ? "ok" : "err", child.aof_cow_bytes);
+  // Redis shows these when appendonly (the setting) is yes.
+  if (s.config().GetValue("appendonly") == "yes") {
+    out += fmt::format(
+        "aof_current_size:{}\r\naof_base_size:{}\r\naof_pending_rewrite:{}\r\n"
+        "aof_buffer_length:{}\r\naof_pending_bio_fsync:{}\r\naof_delayed_fsync:{}\r\n",
+        aof.current_size(), aof.base_size(), aof.rewrite_scheduled ? 1 : 0,
+        s.aof_buffer().size(), aof.pending_fsync_jobs(), aof.delayed_fsync());
+  }
+  return out;
 }
 
 std::string InfoStats(Server& s) {
@@ -123,7 +153,7 @@ std::string InfoStats(Server& s) {
       "expire_cycle_cpu_milliseconds:{}\r\nevicted_keys:0\r\nevicted_clients:0\r\n"
       "total_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\n"
       "keyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\n"
-      "pubsubshard_channels:0\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\n"
+      "pubsubshard_channels:0\r\nlatest_fork_usec:{}\r\ntotal_forks:{}\r\n"
       "migrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\n"
       "active_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\n"
       "total_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:0\r\n"
@@ -133,7 +163,8 @@ std::string InfoStats(Server& s) {
       "io_threaded_writes_processed:0\r\nreply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n",
       st.total_connections, st.total_commands, st.net_input_bytes, st.net_output_bytes,
       st.rejected_connections, ks.expired_keys, ks.expire_cycle_cpu_ms, ks.keyspace_hits,
-      ks.keyspace_misses, st.unexpected_error_replies, st.total_error_replies);
+      ks.keyspace_misses, s.child().latest_fork_usec, s.child().total_forks,
+      st.unexpected_error_replies, st.total_error_replies);
 }
 
 std::string InfoReplication(Server& s) {
@@ -339,39 +370,69 @@ void Time(CommandContext& ctx) {
   ctx.reply.BulkInt(us % 1000000);
 }
 
-void LastSave(CommandContext& ctx) { ctx.reply.Integer(ctx.server.lastsave_s); }
+void LastSave(CommandContext& ctx) { ctx.reply.Integer(ctx.server.rdb().lastsave_s); }
 
 void Save(CommandContext& ctx) {
-  std::string err;
-  if (!ctx.server.SaveSnapshot(&err)) {
-    ctx.reply.Error("ERR " + err);
+  Snapshotter& rdb = ctx.server.rdb();
+  if (rdb.in_progress()) {
+    ctx.reply.Error("ERR Background save already in progress");
+    return;
+  }
+  ++rdb.saves;
+  if (!rdb.Save()) {
+    ctx.reply.Error("ERR");
     return;
   }
   ctx.reply.Ok();
 }
 
-// Snapshots are taken synchronously for now (a forked background save is the persistence
-// issue's work); the reply keeps Redis's wording so clients behave the same.
+// BGSAVE [SCHEDULE]
 void BgSave(CommandContext& ctx) {
-  if (ctx.args.size() > 2 || (ctx.args.size() == 2 && !EqNoCase(ctx.args[1], "SCHEDULE"))) {
-    ctx.reply.Error(err::kSyntax);
-    return;
+  bool schedule = false;
+  if (ctx.args.size() > 1) {
+    if (ctx.args.size() == 2 && EqNoCase(ctx.args[1], "SCHEDULE")) {
+      schedule = true;
+    } else {
+      ctx.reply.Error(err::kSyntax);
+      return;
+    }
   }
-  std::string err;
-  if (!ctx.server.SaveSnapshot(&err)) {
-    ctx.reply.Error("ERR " + err);
-    return;
+  Server& s = ctx.server;
+  Snapshotter& rdb = s.rdb();
+  if (rdb.in_progress()) {
+    ctx.reply.Error("ERR Background save already in progress");
+  } else if (s.child().active() || s.exec_depth > 0) {
+    if (schedule || s.exec_depth > 0) {
+      rdb.scheduled = true;
+      ctx.reply.Simple("Background saving scheduled");
+    } else {
+      ctx.reply.Error(
+          "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
+          "SCHEDULE in order to schedule a BGSAVE whenever possible.");
+    }
+  } else if (rdb.BgSave()) {
+    ctx.reply.Simple("Background saving started");
+  } else {
+    ctx.reply.Error("ERR");
   }
-  ctx.reply.Simple("Background saving started");
 }
 
 void BgRewriteAof(CommandContext& ctx) {
-  std::string err;
-  if (!ctx.server.aof()->Rewrite(&err)) {
-    ctx.reply.Error("ERR Background append only file rewriting failed: " + err);
-    return;
+  Server& s = ctx.server;
+  Aof& aof = *s.aof();
+  if (aof.rewrite_in_progress()) {
+    ctx.reply.Error("ERR Background append only file rewriting already in progress");
+  } else if (s.child().active() || s.exec_depth > 0) {
+    aof.rewrite_scheduled = true;
+    aof.ResetFailures();
+    ctx.reply.Simple("Background append only file rewriting scheduled");
+  } else if (aof.StartRewrite()) {
+    ctx.reply.Simple("Background append only file rewriting started");
+  } else {
+    ctx.reply.Error(
+        "ERR Can't execute an AOF background rewriting. Please check the server logs for more "
+        "information.");
   }
-  ctx.reply.Simple("Background append only file rewriting started");
 }
 
 void Monitor(CommandContext& ctx) {
@@ -604,31 +665,40 @@ void MemoryHelp(CommandContext& ctx) {
 }
 
 void Shutdown(CommandContext& ctx) {
-  bool nosave = false, save = false, force = false;
+  bool nosave = false, save = false, force = false, abort = false, now = false;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
     std::string_view a = ctx.args[i];
-    if (EqNoCase(a, "NOSAVE")) nosave = true;
-    else if (EqNoCase(a, "SAVE")) save = true;
-    else if (EqNoCase(a, "FORCE")) force = true;
-    else if (EqNoCase(a, "NOW")) {
+    if (EqNoCase(a, "NOSAVE")) {
+      nosave = true;
+    } else if (EqNoCase(a, "SAVE")) {
+      save = true;
+    } else if (EqNoCase(a, "FORCE")) {
+      force = true;
+    } else if (EqNoCase(a, "NOW")) {
+      now = true;
     } else if (EqNoCase(a, "ABORT")) {
-      ctx.reply.Error("ERR No shutdown in progress.");
-      return;
+      abort = true;
     } else {
       ctx.reply.Error(err::kSyntax);
       return;
     }
   }
-  if (nosave && save) {
+  if ((abort && (nosave || save || force || now)) || (nosave && save)) {
     ctx.reply.Error(err::kSyntax);
+    return;
+  }
+  if (abort) {
+    if (ctx.server.AbortShutdown()) {
+      ctx.reply.Ok();
+    } else {
+      ctx.reply.Error("ERR No shutdown in progress.");
+    }
     return;
   }
   std::string err;
   auto mode = save ? Server::ShutdownMode::kSave
                    : nosave ? Server::ShutdownMode::kNoSave : Server::ShutdownMode::kDefault;
-  if (!ctx.server.Shutdown(mode, force, &err)) {
-    ctx.reply.Error("ERR Errors trying to SHUTDOWN. Check logs.");
-  }
+  if (!ctx.server.Shutdown(mode, force, &err)) ctx.reply.Error("ERR " + err);
 }
 
 }  // namespace
