@@ -28,6 +28,7 @@ const TableRow kTable[] = {
 
 const std::pair<const char*, const char*> kAliases[] = {
     {"slaveof", "replicaof"},
+    {"lua-time-limit", "busy-reply-threshold"},
     {"slave-read-only", "replica-read-only"},
     {"slave-serve-stale-data", "replica-serve-stale-data"},
     {"slave-priority", "replica-priority"},

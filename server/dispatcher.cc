@@ -7,6 +7,7 @@
 
 #include "server/connection.h"
 #include "server/log.h"
+#include "server/lua_engine.h"
 #include "server/server.h"
 #include "server/tick_clock.h"
 
@@ -106,6 +107,13 @@ void Server::Execute(Connection& c, ArgList args) {
     return;
   }
   uint32_t all_flags = spec->flags | top.flags;
+  // A script running past busy-reply-threshold: only allow_busy commands are served.
+  if (lua_->timed_out() && !(all_flags & kCmdAllowBusy)) {
+    ++spec->stats.rejected;
+    w.Error("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN "
+            "NOSAVE.");
+    return;
+  }
   if (c.monitor && (all_flags & (kCmdWrite | kCmdReadonly | kCmdMayReplicate))) {
     ++spec->stats.rejected;
     w.Error("ERR Replica can't interact with the keyspace");
@@ -128,7 +136,8 @@ void Server::Execute(Connection& c, ArgList args) {
   }
   Call(c, *spec, args);
   w.set_muted(false);
-  if (!ready_keys_.empty()) HandleReadyKeys();
+  // Clients blocked on keys a running script touched are served once the script ends.
+  if (!ready_keys_.empty() && !lua_->running()) HandleReadyKeys();
 }
 
 void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
@@ -137,6 +146,9 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
   ReplyWriter& w = c.writer();
   c.last_cmd = spec;
   uint64_t errors_before = stats_.total_error_replies;
+  uint64_t nested_before = nested_errors_;
+  bool failed_outer = mark_failed;
+  mark_failed = false;
   uint64_t dirty_before = stats_.dirty;
   bool replaced_outer = prop_replaced_;
   prop_replaced_ = false;
@@ -155,7 +167,12 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
       !(top.flags & (kCmdSkipMonitor | kCmdAdmin)))
     FeedMonitors(c, args);
   spec->stats.usec += static_cast<uint64_t>(dur);
-  if (stats_.total_error_replies != errors_before) ++spec->stats.failed;
+  // Errors of the commands a script ran are theirs, not the script's.
+  uint64_t own_errors =
+      (stats_.total_error_replies - errors_before) - (nested_errors_ - nested_before);
+  if (own_errors > 0 || mark_failed) ++spec->stats.failed;
+  mark_failed = failed_outer;
+  if (c.script) nested_errors_ += stats_.total_error_replies - errors_before;
   if (propagating() && !prop_replaced_ && stats_.dirty != dirty_before &&
       (all_flags_of(*spec) & kCmdWrite)) {
     if (exec_depth == 0 && prop_queue_.empty()) {

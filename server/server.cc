@@ -16,6 +16,7 @@
 #include "server/aof.h"
 #include "server/connection.h"
 #include "server/log.h"
+#include "server/lua_engine.h"
 #include "server/snapshot.h"
 
 namespace sable {
@@ -43,6 +44,7 @@ Server::Server(Config* config) : config_(config) {
   keyspace_->on_expired = OnKeyExpired;
   keyspace_->on_expired_ctx = this;
   aof_ = std::make_unique<Aof>(this);
+  lua_ = std::make_unique<LuaEngine>(this);
   lastsave_s = start_time_s_;
   config_->on_change = [this](const std::string& name) { OnConfigChange(name); };
 }

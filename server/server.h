@@ -25,6 +25,7 @@ namespace sable {
 
 class Connection;
 class Aof;
+class LuaEngine;
 
 struct SlowlogEntry {
   uint64_t id;
@@ -121,6 +122,11 @@ class Server {
   bool propagating() const { return aof_on_ || !replicas_.empty(); }
   void FeedChange(int db, ArgList args);
   void FlushPropagation(bool wrap_in_multi);
+  // Effects queued so far, and dropping those queued after a point (redis.set_repl).
+  size_t prop_queue_size() const { return prop_queue_.size(); }
+  void DropPropagation(size_t keep) {
+    if (prop_queue_.size() > keep) prop_queue_.resize(keep);
+  }
   void AddReplica(Connection* c) { replicas_.push_back(c); repl_db_ = -1; }
   std::string& aof_buffer() { return aof_buf_; }
   void ResetAofFeed(bool on) {
@@ -136,7 +142,14 @@ class Server {
   bool last_bgsave_ok = true;
   int64_t rdb_saves = 0;
   void OnConfigChange(const std::string& name);
-  int exec_depth = 0;  // >0 while EXEC replays its queue
+  int exec_depth = 0;  // >0 while EXEC replays its queue (or a script runs commands)
+  // Lua scripting (server/lua_engine.h).
+  LuaEngine& lua() { return *lua_; }
+  // Set by a handler whose error reply was not counted in the error stats (already counted
+  // by the command a script ran) so that the command still counts as failed.
+  bool mark_failed = false;
+  // Errors a script's commands got before running (rejections): counted, but not as EVAL's.
+  void AddNestedErrors(uint64_t n) { nested_errors_ += n; }
 
   // Blocking commands (see blocking.h). A handler with nothing to serve calls BlockClient and
   // returns without replying; in MULTI it must reply with its timeout value instead.
@@ -196,6 +209,8 @@ class Server {
   HashSeed seed_;
   std::unique_ptr<Keyspace> keyspace_;
   std::unique_ptr<Aof> aof_;
+  std::unique_ptr<LuaEngine> lua_;
+  uint64_t nested_errors_ = 0;  // error replies of commands run by scripts
   CommandTable commands_;
   ServerStats stats_;
   std::vector<uv_tcp_t*> listeners_;

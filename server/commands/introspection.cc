@@ -8,6 +8,7 @@
 
 #include "datastructs/glob.h"
 #include "server/commands/util.h"
+#include "server/lua_engine.h"
 #include "server/aof.h"
 #include "server/log.h"
 #include "server/objects.h"
@@ -360,6 +361,9 @@ void Debug(CommandContext& ctx) {
     ctx.reply.Ok();
   } else if (EqNoCase(sub, "set-active-expire") && argc == 3) {
     Ks(ctx).active_expire_enabled = ctx.args[2] != "0";
+    ctx.reply.Ok();
+  } else if (EqNoCase(sub, "set-disable-deny-scripts") && argc == 3) {
+    ctx.server.lua().disable_deny_script = atoi(std::string(ctx.args[2]).c_str()) != 0;
     ctx.reply.Ok();
   } else if (EqNoCase(sub, "protocol") && argc == 3) {
     DebugProtocol(ctx, ctx.args[2]);

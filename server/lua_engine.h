@@ -1,0 +1,93 @@
+// Lua scripting (EVAL family) as redis-server 7.0.15 runs it: one Lua 5.1 interpreter per
+// server, a script cache keyed by the SHA-1 of the body, a fake "lua" client through which
+// redis.call runs commands (every script check first, then Server::Call), conversions between
+// Lua values and RESP2/RESP3 replies, globals protection, shebang flags, and the busy state
+// (busy-reply-threshold, SCRIPT KILL). Effects replication: the commands a script runs are
+// propagated (wrapped in MULTI/EXEC when more than one), never the EVAL itself.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "server/command_table.h"
+
+struct lua_State;
+
+namespace sable {
+
+class Server;
+class Connection;
+class ReplyWriter;
+
+enum ScriptFlag : uint32_t {
+  kScriptEvalCompat = 1 << 0,  // no shebang: EVAL's historic behaviour
+  kScriptNoWrites = 1 << 1,
+  kScriptAllowOom = 1 << 2,
+  kScriptAllowStale = 1 << 3,
+  kScriptNoCluster = 1 << 4,
+  kScriptAllowCrossSlot = 1 << 5,
+};
+
+class LuaEngine {
+ public:
+  explicit LuaEngine(Server* server);
+  ~LuaEngine();
+  LuaEngine(const LuaEngine&) = delete;
+  LuaEngine& operator=(const LuaEngine&) = delete;
+
+  // EVAL / EVALSHA / EVAL_RO / EVALSHA_RO (ctx.args as the client sent them).
+  void Eval(CommandContext& ctx, bool evalsha, bool ro);
+  // SCRIPT LOAD: compiles and caches `body`; replies the sha or the error.
+  void Load(std::string_view body, ReplyWriter& w);
+  bool Exists(std::string_view sha) const;
+  // SCRIPT FLUSH: a fresh interpreter and an empty cache.
+  void Flush();
+  // SCRIPT KILL.
+  void Kill(ReplyWriter& w);
+
+  size_t num_scripts() const { return scripts_.size(); }
+  size_t memory() const;          // INFO used_memory_lua
+  size_t scripts_memory() const;  // INFO used_memory_scripts
+  bool running() const { return run_ != nullptr; }
+  // Past busy-reply-threshold: other clients get -BUSY but for allow_busy commands.
+  bool timed_out() const;
+  // DEBUG set-disable-deny-scripts.
+  bool disable_deny_script = false;
+
+  // Internal (called from the Lua C functions).
+  struct Run;
+  Run* run() { return run_; }
+  Server& server() { return *server_; }
+  Connection& client() { return *client_; }
+  int CallCommand(lua_State* L, bool raise_error);
+  void Hook(lua_State* L);
+
+ private:
+  struct Script {
+    std::string body;
+    uint32_t flags = 0;
+  };
+  void Init();
+  void Close();
+  // Compiles and caches; returns the script, or nullptr after replying the error.
+  Script* Create(std::string_view body, const std::string& sha, ReplyWriter& w);
+  void ProcessEventsWhileBlocked();
+
+  Server* server_;
+  lua_State* L_ = nullptr;
+  std::unique_ptr<Connection> client_;
+  std::map<std::string, Script> scripts_;
+  size_t scripts_mem_ = 0;
+  Run* run_ = nullptr;
+  long gc_count_ = 0;
+};
+
+// Shebang parsing ("#!lua flags=no-writes,allow-oom"): flags and the shebang's length, or
+// false with *err (without "ERR ").
+bool ParseScriptShebang(std::string_view body, uint32_t* flags, size_t* shebang_len,
+                        std::string* err);
+
+}  // namespace sable
