@@ -110,8 +110,7 @@ void Server::Execute(Connection& c, ArgList args) {
   // A script running past busy-reply-threshold: only allow_busy commands are served.
   if (lua_->timed_out() && !(all_flags & kCmdAllowBusy)) {
     ++spec->stats.rejected;
-    w.Error("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN "
-            "NOSAVE.");
+    w.Error(lua_->busy_error());
     return;
   }
   if (c.monitor && (all_flags & (kCmdWrite | kCmdReadonly | kCmdMayReplicate))) {

@@ -12,11 +12,14 @@ int luaopen_bit(lua_State* L);
 #include <poll.h>
 #include <uv.h>
 
+#include <strings.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <vector>
 
+#include "datastructs/glob.h"
 #include "datastructs/numbers.h"
 #include "datastructs/sha1.h"
 #include "server/connection.h"
@@ -29,7 +32,9 @@ namespace sable {
 // The state of one script invocation (Redis's scriptRunCtx).
 struct LuaEngine::Run {
   Connection* caller = nullptr;
-  std::string sha;
+  std::vector<std::string> caller_args;
+  std::string name;  // the sha (EVAL) or the function name
+  bool eval_mode = true;
   uint32_t script_flags = 0;
   bool read_only = false;
   bool allow_oom = false;
@@ -47,6 +52,9 @@ constexpr const char* kEngineKey = "sable_lua_engine";
 constexpr const char* kReadonlyKey = "sable_readonly_tables";  // weak set of protected proxies
 constexpr const char* kBackingKey = "sable_backing_tables";    // weak map proxy -> real table
 constexpr const char* kGlobalsKey = "sable_globals";           // the real globals table
+constexpr const char* kGlobalsMtKey = "sable_globals_mt";  // metatable of the globals proxy
+constexpr const char* kErrHandlerKey = "sable_err_handler";
+constexpr const char* kLoadApiKey = "sable_load_api";  // globals of FUNCTION LOAD
 constexpr const char* kOomError = "-OOM command not allowed when used memory > 'maxmemory'.";
 constexpr int kLogLevels = 4;  // LOG_DEBUG .. LOG_WARNING
 
@@ -816,6 +824,23 @@ void SetNum(lua_State* L, const char* name, lua_Number n) {
   lua_settable(L, -3);
 }
 
+void RegisterLog(lua_State* L) {
+  SetFn(L, "log", RedisLog);
+  SetNum(L, "LOG_DEBUG", 0);
+  SetNum(L, "LOG_VERBOSE", 1);
+  SetNum(L, "LOG_NOTICE", 2);
+  SetNum(L, "LOG_WARNING", 3);
+}
+
+void RegisterVersion(lua_State* L) {
+  SetNum(L, "REDIS_VERSION_NUM", 0x0007000f);
+  lua_pushstring(L, "REDIS_VERSION");
+  lua_pushstring(L, "7.0.15");
+  lua_settable(L, -3);
+}
+
+int RedisRegisterFunction(lua_State* L);
+
 void LoadLib(lua_State* L, const char* name, lua_CFunction f) {
   lua_pushcfunction(L, f);
   lua_pushstring(L, name);
@@ -838,6 +863,11 @@ std::vector<std::string> SplitWords(std::string_view s) {
   return out;
 }
 
+}  // namespace
+
+int RedisRegisterFunctionImpl(lua_State* L);
+namespace {
+int RedisRegisterFunction(lua_State* L) { return RedisRegisterFunctionImpl(L); }
 }  // namespace
 
 bool ParseScriptShebang(std::string_view body, uint32_t* flags, size_t* shebang_len,
@@ -900,19 +930,17 @@ LuaEngine::LuaEngine(Server* server) : server_(server) {
   client_->authenticated = true;
   client_->peer = "lua";
   client_->script = true;
-  Init();
+  L_ = NewState(false);
+  FL_ = NewState(true);
 }
 
-LuaEngine::~LuaEngine() { Close(); }
-
-void LuaEngine::Close() {
+LuaEngine::~LuaEngine() {
   if (L_ != nullptr) lua_close(L_);
-  L_ = nullptr;
+  if (FL_ != nullptr) lua_close(FL_);
 }
 
-void LuaEngine::Init() {
+lua_State* LuaEngine::NewState(bool fmode) {
   lua_State* L = lua_open();
-  L_ = L;
   lua_pushlightuserdata(L, this);
   lua_setfield(L, LUA_REGISTRYINDEX, kEngineKey);
   NewWeakTable(L, kReadonlyKey, "k");
@@ -936,15 +964,8 @@ void LuaEngine::Init() {
   lua_newtable(L);
   SetFn(L, "call", RedisCall);
   SetFn(L, "pcall", RedisPCall);
-  SetFn(L, "log", RedisLog);
-  SetNum(L, "LOG_DEBUG", 0);
-  SetNum(L, "LOG_VERBOSE", 1);
-  SetNum(L, "LOG_NOTICE", 2);
-  SetNum(L, "LOG_WARNING", 3);
-  SetNum(L, "REDIS_VERSION_NUM", 0x0007000f);
-  lua_pushstring(L, "REDIS_VERSION");
-  lua_pushstring(L, "7.0.15");
-  lua_settable(L, -3);
+  RegisterLog(L);
+  RegisterVersion(L);
   SetFn(L, "setresp", RedisSetResp);
   SetFn(L, "sha1hex", RedisSha1Hex);
   SetFn(L, "error_reply", RedisErrorReply);
@@ -956,9 +977,11 @@ void LuaEngine::Init() {
   SetNum(L, "REPL_REPLICA", 2);
   SetNum(L, "REPL_ALL", 3);
   SetFn(L, "acl_check_cmd", RedisAclCheckCmd);
-  SetFn(L, "breakpoint", RedisBreakpoint);
-  SetFn(L, "debug", RedisDebug);
-  SetFn(L, "replicate_commands", RedisReplicateCommands);
+  if (!fmode) {
+    SetFn(L, "breakpoint", RedisBreakpoint);
+    SetFn(L, "debug", RedisDebug);
+    SetFn(L, "replicate_commands", RedisReplicateCommands);
+  }
   lua_setglobal(L, "redis");
 
   lua_getglobal(L, "math");
@@ -981,11 +1004,12 @@ void LuaEngine::Init() {
   lua_pushcfunction(L, ProtectedLoadstring);
   lua_setglobal(L, "loadstring");
 
-  // The error handler used for every script (reports the source and line of the error).
+  // The error handler every script runs with (adds the source and line of the error). EVAL
+  // keeps it as the global __redis__err__handler, functions in the registry only.
   static const char* kErrHandler =
       "local dbg = debug\n"
       "debug = nil\n"
-      "function __redis__err__handler(err)\n"
+      "local error_handler = function (err)\n"
       "  local i = dbg.getinfo(2,'nSl')\n"
       "  if i and i.what == 'C' then\n"
       "    i = dbg.getinfo(3,'nSl')\n"
@@ -998,9 +1022,15 @@ void LuaEngine::Init() {
       "    err['line'] = i.currentline\n"
       "  end"
       "  return err\n"
-      "end\n";
+      "end\n"
+      "return error_handler";
   luaL_loadbuffer(L, kErrHandler, strlen(kErrHandler), "@err_handler_def");
-  lua_pcall(L, 0, 0, 0);
+  lua_pcall(L, 0, 1, 0);
+  if (!fmode) {
+    lua_pushvalue(L, -1);
+    lua_setglobal(L, "__redis__err__handler");
+  }
+  lua_setfield(L, LUA_REGISTRYINDEX, kErrHandlerKey);
 
   // Not available to scripts.
   for (const char* name : {"print", "dofile", "loadfile", "module", "require", "package",
@@ -1036,17 +1066,17 @@ void LuaEngine::Init() {
     lua_setfield(L, real, lib);
     lua_pop(L, 1);
   }
-  // getmetatable(_G) answers the error metatable, itself read-only.
-  lua_newtable(L);
+  lua_newtable(L);  // the error metatable of the real globals
   lua_pushcfunction(L, GlobalIndexError);
   lua_setfield(L, -2, "__index");
   lua_pushvalue(L, -1);
   lua_setmetatable(L, real);
-  // The proxy's metatable exposes the (protected) error metatable.
   lua_pushvalue(L, real);
   MakeProxy(L);  // stack: real, errmt, proxy
-  // MakeProxy stored the real table's metatable as __metatable; protect that one as well.
-  lua_getmetatable(L, -1);
+  // getmetatable(_G) answers the error metatable, itself read-only.
+  lua_getmetatable(L, -1);  // the proxy's own metatable
+  lua_pushvalue(L, -1);
+  lua_setfield(L, LUA_REGISTRYINDEX, kGlobalsMtKey);
   lua_pushvalue(L, -3);
   MakeProxy(L);
   lua_setfield(L, -2, "__metatable");
@@ -1055,17 +1085,43 @@ void LuaEngine::Init() {
   lua_setfield(L, real, "_G");
   lua_replace(L, LUA_GLOBALSINDEX);
   lua_settop(L, 0);
+
+  if (fmode) {
+    // What a library's code sees while FUNCTION LOAD runs it: redis.register_function,
+    // redis.log and the version, nothing else.
+    lua_newtable(L);  // load globals
+    lua_newtable(L);  // its redis table
+    SetFn(L, "register_function", RedisRegisterFunction);
+    RegisterLog(L);
+    RegisterVersion(L);
+    lua_newtable(L);
+    lua_pushcfunction(L, GlobalIndexError);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
+    MakeProxy(L);
+    lua_setfield(L, -2, "redis");
+    lua_newtable(L);
+    lua_pushcfunction(L, GlobalIndexError);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, LUA_REGISTRYINDEX, kLoadApiKey);
+  }
+  return L;
 }
 
 void LuaEngine::Flush() {
-  Close();
+  if (L_ != nullptr) lua_close(L_);
   scripts_.clear();
   scripts_mem_ = 0;
-  Init();
+  L_ = NewState(false);
 }
 
 size_t LuaEngine::memory() const {
   return L_ ? static_cast<size_t>(lua_gc(L_, LUA_GCCOUNT, 0)) * 1024 : 0;
+}
+
+size_t LuaEngine::functions_memory() const {
+  return FL_ ? static_cast<size_t>(lua_gc(FL_, LUA_GCCOUNT, 0)) * 1024 : 0;
 }
 
 size_t LuaEngine::scripts_memory() const { return scripts_mem_ + scripts_.size() * 64; }
@@ -1078,6 +1134,15 @@ bool LuaEngine::Exists(std::string_view sha) const {
 }
 
 bool LuaEngine::timed_out() const { return run_ != nullptr && run_->timed_out; }
+bool LuaEngine::running_eval() const { return run_ != nullptr && run_->eval_mode; }
+
+const char* LuaEngine::busy_error() const {
+  if (run_ != nullptr && !run_->eval_mode)
+    return "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN "
+           "NOSAVE.";
+  return "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN "
+         "NOSAVE.";
+}
 
 LuaEngine::Script* LuaEngine::Create(std::string_view body, const std::string& sha,
                                      ReplyWriter& w) {
@@ -1113,7 +1178,7 @@ void LuaEngine::Load(std::string_view body, ReplyWriter& w) {
   w.Bulk(sha);
 }
 
-void LuaEngine::Kill(ReplyWriter& w) {
+void LuaEngine::Kill(ReplyWriter& w, bool eval) {
   if (run_ == nullptr) {
     w.Error("NOTBUSY No scripts in execution right now.");
     return;
@@ -1125,8 +1190,30 @@ void LuaEngine::Kill(ReplyWriter& w) {
         "SHUTDOWN NOSAVE command.");
     return;
   }
+  if (eval != run_->eval_mode) {
+    w.Error(busy_error());
+    return;
+  }
   run_->killed = true;
   w.Ok();
+}
+
+// Parses numkeys: false after replying the error.
+static bool ParseNumKeys(CommandContext& ctx, const char* not_int, int64_t* numkeys) {
+  if (!StringToInt64(ctx.args[2], numkeys)) {
+    ctx.reply.Error(not_int);
+    return false;
+  }
+  int64_t nargs = static_cast<int64_t>(ctx.args.size()) - 3;
+  if (*numkeys > nargs) {
+    ctx.reply.Error("ERR Number of keys can't be greater than number of args");
+    return false;
+  }
+  if (*numkeys < 0) {
+    ctx.reply.Error("ERR Number of keys can't be negative");
+    return false;
+  }
+  return true;
 }
 
 void LuaEngine::Eval(CommandContext& ctx, bool evalsha, bool ro) {
@@ -1134,23 +1221,7 @@ void LuaEngine::Eval(CommandContext& ctx, bool evalsha, bool ro) {
   ReplyWriter& w = ctx.reply;
   if (!srv.monitors().empty()) srv.FeedMonitors(ctx.conn, ctx.args);
   int64_t numkeys;
-  if (!StringToInt64(ctx.args[2], &numkeys)) {
-    w.Error(err::kNotInt);
-    return;
-  }
-  int64_t nargs = static_cast<int64_t>(ctx.args.size()) - 3;
-  if (numkeys > nargs) {
-    w.Error("ERR Number of keys can't be greater than number of args");
-    return;
-  }
-  if (numkeys < 0) {
-    w.Error("ERR Number of keys can't be negative");
-    return;
-  }
-  if (run_ != nullptr) {  // cannot happen: EVAL is noscript and scripts don't nest
-    w.Error("ERR script already running");
-    return;
-  }
+  if (!ParseNumKeys(ctx, err::kNotInt, &numkeys)) return;
   std::string sha;
   Script* script = nullptr;
   if (evalsha) {
@@ -1169,18 +1240,51 @@ void LuaEngine::Eval(CommandContext& ctx, bool evalsha, bool ro) {
     script = Create(ctx.args[1], sha, w);
     if (script == nullptr) return;
   }
-  uint32_t flags = script->flags;
+  lua_State* L = L_;
+  lua_getfield(L, LUA_REGISTRYINDEX, kErrHandlerKey);
+  std::string fname = "f_" + sha;
+  lua_getfield(L, LUA_REGISTRYINDEX, fname.c_str());
+  Execute(ctx, L, sha, script->flags, ro, true, numkeys);
+}
 
+void LuaEngine::FCall(CommandContext& ctx, bool ro) {
+  Server& srv = *server_;
+  if (!srv.monitors().empty()) srv.FeedMonitors(ctx.conn, ctx.args);
+  auto it = functions_.find(std::string(ctx.args[1]));
+  if (it == functions_.end()) {
+    ctx.reply.Error("ERR Function not found");
+    return;
+  }
+  Function& f = *it->second;
+  int64_t numkeys;
+  if (!ParseNumKeys(ctx, "ERR Bad number of keys provided", &numkeys)) return;
+  lua_State* L = FL_;
+  lua_getfield(L, LUA_REGISTRYINDEX, kErrHandlerKey);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, f.ref);
+  std::string name = f.name;
+  Execute(ctx, L, name, f.flags, ro, false, numkeys);
+}
+
+void LuaEngine::Execute(CommandContext& ctx, lua_State* L, const std::string& name,
+                        uint32_t flags, bool ro, bool eval_mode, int64_t numkeys) {
+  Server& srv = *server_;
+  ReplyWriter& w = ctx.reply;
+  int64_t nargs = static_cast<int64_t>(ctx.args.size()) - 3;
+  if (run_ != nullptr) {  // cannot happen: EVAL/FCALL are noscript and scripts don't nest
+    lua_settop(L, 0);
+    w.Error("ERR script already running");
+    return;
+  }
   bool oom = srv.config().maxmemory > 0 &&
              srv.UsedMemory() > static_cast<size_t>(srv.config().maxmemory);
   if (!(flags & kScriptEvalCompat)) {
-    if (!(flags & kScriptNoWrites)) {
-      if (ro) {
-        w.Error("ERR Can not execute a script with write flag using *_ro command.");
-        return;
-      }
+    if (!(flags & kScriptNoWrites) && ro) {
+      lua_settop(L, 0);
+      w.Error("ERR Can not execute a script with write flag using *_ro command.");
+      return;
     }
     if (oom && !(flags & (kScriptAllowOom | kScriptNoWrites))) {
+      lua_settop(L, 0);
       w.Error(
           "OOM allow-oom flag is not set on the script, can not run it when used memory > "
           "'maxmemory'");
@@ -1190,7 +1294,9 @@ void LuaEngine::Eval(CommandContext& ctx, bool evalsha, bool ro) {
 
   Run run;
   run.caller = &ctx.conn;
-  run.sha = sha;
+  run.caller_args.assign(ctx.args.begin(), ctx.args.end());
+  run.name = name;
+  run.eval_mode = eval_mode;
   run.script_flags = flags;
   run.read_only = ro || (!(flags & kScriptEvalCompat) && (flags & kScriptNoWrites));
   run.allow_oom = !(flags & kScriptEvalCompat) && (flags & kScriptAllowOom);
@@ -1200,28 +1306,24 @@ void LuaEngine::Eval(CommandContext& ctx, bool evalsha, bool ro) {
   client_->writer().set_proto(2);
   client_->writer().buffer()->clear();
 
-  lua_State* L = L_;
+  // KEYS and ARGV: globals of the real globals table for EVAL, arguments for functions.
   lua_getfield(L, LUA_REGISTRYINDEX, kGlobalsKey);
   int globals = lua_gettop(L);
-  lua_getfield(L, globals, "__redis__err__handler");
-  std::string fname = "f_" + sha;
-  lua_getfield(L, LUA_REGISTRYINDEX, fname.c_str());
-
-  // KEYS and ARGV are globals of the real globals table.
   lua_newtable(L);
   for (int64_t j = 0; j < numkeys; ++j) {
     std::string_view a = ctx.args[3 + j];
     lua_pushlstring(L, a.data(), a.size());
     lua_rawseti(L, -2, static_cast<int>(j + 1));
   }
-  lua_setfield(L, globals, "KEYS");
+  if (eval_mode) lua_setfield(L, globals, "KEYS");
   lua_newtable(L);
   for (int64_t j = numkeys; j < nargs; ++j) {
     std::string_view a = ctx.args[3 + j];
     lua_pushlstring(L, a.data(), a.size());
     lua_rawseti(L, -2, static_cast<int>(j - numkeys + 1));
   }
-  lua_setfield(L, globals, "ARGV");
+  if (eval_mode) lua_setfield(L, globals, "ARGV");
+  lua_remove(L, globals);
 
   run_ = &run;
   int64_t threshold = 0;
@@ -1230,7 +1332,7 @@ void LuaEngine::Eval(CommandContext& ctx, bool evalsha, bool ro) {
   // The commands a script runs reach the AOF/replicas as one block once it ends; blocking
   // commands don't block (as inside EXEC).
   ++srv.exec_depth;
-  int err = lua_pcall(L, 0, 1, -2);
+  int err = eval_mode ? lua_pcall(L, 0, 1, -2) : lua_pcall(L, 2, 1, -4);
   --srv.exec_depth;
 
   if (++gc_count_ == 50) {
@@ -1241,8 +1343,7 @@ void LuaEngine::Eval(CommandContext& ctx, bool evalsha, bool ro) {
   if (err) {
     if (!lua_istable(L, -1)) {
       const char* msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "execution failure";
-      std::string m = fmt::format("ERR Error running script {}, {:.100}", sha, msg);
-      w.Error(m);
+      w.Error(fmt::format("ERR Error running script {}, {:.100}", name, msg));
     } else {
       std::string msg, source, line;
       bool ignore = false;
@@ -1250,8 +1351,8 @@ void LuaEngine::Eval(CommandContext& ctx, bool evalsha, bool ro) {
       if (lua_isstring(L, -1)) msg = lua_tostring(L, -1);
       lua_pop(L, 1);
       lua_getfield(L, -1, "source");
-      if (lua_isstring(L, -1)) source = lua_tostring(L, -1);
       bool has_source = lua_isstring(L, -1);
+      if (has_source) source = lua_tostring(L, -1);
       lua_pop(L, 1);
       lua_getfield(L, -1, "line");
       bool has_line = lua_isstring(L, -1);
@@ -1262,7 +1363,7 @@ void LuaEngine::Eval(CommandContext& ctx, bool evalsha, bool ro) {
       lua_pop(L, 1);
       std::string final_msg = msg;
       if (has_line && has_source)
-        final_msg += fmt::format(" script: {}, on {}:{}.", sha, source, line);
+        final_msg += fmt::format(" script: {}, on {}:{}.", name, source, line);
       WriteRawError(srv, w, final_msg, !ignore);
     }
     lua_pop(L, 1);
@@ -1273,6 +1374,352 @@ void LuaEngine::Eval(CommandContext& ctx, bool evalsha, bool ro) {
   lua_settop(L, 0);
   run_ = nullptr;
   client_->writer().buffer()->clear();
+}
+
+// ---- functions --------------------------------------------------------------------------
+
+struct LuaEngine::LoadCtx {
+  std::map<std::string, Function>* functions;
+  uint64_t start_tick;
+};
+
+static bool ValidName(std::string_view n) {
+  if (n.empty()) return false;
+  for (char c : n)
+    if (!isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  return true;
+}
+
+int RedisRegisterFunctionImpl(lua_State* L) {
+  LuaEngine* e = EngineOf(L);
+  LuaEngine::LoadCtx* load = e->load_ctx();
+  if (load == nullptr)
+    return RaiseError(L, "redis.register_function can only be called on FUNCTION LOAD command");
+  std::string name, desc;
+  uint32_t flags = 0;
+  int argc = lua_gettop(L);
+  const char* err = nullptr;
+  int callback_idx = 0;
+  if (argc == 1) {
+    if (!lua_istable(L, 1)) {
+      err = "calling redis.register_function with a single argument is only applicable to Lua "
+            "table (representing named arguments).";
+    } else {
+      lua_pushnil(L);
+      while (err == nullptr && lua_next(L, 1)) {
+        if (!lua_isstring(L, -2)) {
+          err = "named argument key given to redis.register_function is not a string";
+          break;
+        }
+        std::string key = lua_tostring(L, -2);
+        for (char& c : key) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+        if (key == "function_name") {
+          if (!lua_isstring(L, -1)) {
+            err = "function_name argument given to redis.register_function must be a string";
+            break;
+          }
+          name = lua_tostring(L, -1);
+        } else if (key == "description") {
+          if (!lua_isstring(L, -1)) {
+            err = "description argument given to redis.register_function must be a string";
+            break;
+          }
+          desc = lua_tostring(L, -1);
+        } else if (key == "callback") {
+          if (!lua_isfunction(L, -1)) {
+            err = "callback argument given to redis.register_function must be a function";
+            break;
+          }
+          callback_idx = 1;
+          lua_pushvalue(L, -1);
+          lua_setfield(L, LUA_REGISTRYINDEX, "sable_register_cb");
+        } else if (key == "flags") {
+          if (!lua_istable(L, -1)) {
+            err = "flags argument to redis.register_function must be a table representing "
+                  "function flags";
+            break;
+          }
+          int n = static_cast<int>(lua_objlen(L, -1));
+          for (int j = 1; j <= n && err == nullptr; ++j) {
+            lua_rawgeti(L, -1, j);
+            std::string fl = lua_isstring(L, -1) ? lua_tostring(L, -1) : "";
+            lua_pop(L, 1);
+            static const std::pair<const char*, uint32_t> kFlags[] = {
+                {"no-writes", kScriptNoWrites},     {"allow-oom", kScriptAllowOom},
+                {"allow-stale", kScriptAllowStale}, {"no-cluster", kScriptNoCluster},
+                {"allow-cross-slot-keys", kScriptAllowCrossSlot}};
+            uint32_t bit = 0;
+            for (const auto& [fn, b] : kFlags)
+              if (fl == fn) bit = b;
+            if (bit == 0) err = "unknown flag given";
+            flags |= bit;
+          }
+        } else {
+          err = "unknown argument given to redis.register_function";
+        }
+        lua_pop(L, 1);
+      }
+      if (err == nullptr && name.empty())
+        err = "redis.register_function must get a function name argument";
+      if (err == nullptr && callback_idx == 0)
+        err = "redis.register_function must get a callback argument";
+      if (err == nullptr) lua_getfield(L, LUA_REGISTRYINDEX, "sable_register_cb");
+    }
+  } else if (argc == 2) {
+    if (!lua_isstring(L, 1)) {
+      err = "first argument to redis.register_function must be a string";
+    } else if (!lua_isfunction(L, 2)) {
+      err = "second argument to redis.register_function must be a function";
+    } else {
+      name = lua_tostring(L, 1);
+      lua_pushvalue(L, 2);
+    }
+  } else {
+    err = "wrong number of arguments to redis.register_function";
+  }
+  if (err != nullptr) return RaiseError(L, err);
+  // The callback is on the stack top.
+  if (!ValidName(name)) {
+    return RaiseError(L,
+                      "Library names can only contain letters, numbers, or underscores(_) and "
+                      "must be at least one character long");
+  }
+  if (load->functions->count(name)) return RaiseError(L, "Function already exists in the library");
+  LuaEngine::Function& f = (*load->functions)[name];
+  f.name = name;
+  f.desc = desc;
+  f.flags = flags;
+  f.ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  return 0;
+}
+
+void LuaEngine::FreeLibrary(Library& lib) {
+  for (auto& [n, f] : lib.functions) {
+    functions_.erase(n);
+    if (f.ref >= 0) luaL_unref(FL_, LUA_REGISTRYINDEX, f.ref);
+  }
+  lib.functions.clear();
+}
+
+static void LoadHook(lua_State* L, lua_Debug*) {
+  LuaEngine* e = EngineOf(L);
+  LuaEngine::LoadCtx* load = e->load_ctx();
+  if (load == nullptr) return;
+  if (TickClock::ToMicros(TickClock::Now() - load->start_tick) / 1000 > 500) {
+    lua_sethook(L, LoadHook, LUA_MASKLINE, 0);
+    RaiseError(L, "FUNCTION LOAD timeout");
+  }
+}
+
+bool LuaEngine::LoadLibrary(std::string_view code, bool replace, std::string* out_name,
+                            std::string* err) {
+  if (code.substr(0, 2) != "#!") {
+    *err = "Missing library metadata";
+    return false;
+  }
+  size_t nl = code.find('\n');
+  if (nl == std::string_view::npos) {
+    *err = "Invalid library metadata";
+    return false;
+  }
+  std::vector<std::string> parts = SplitWords(code.substr(0, nl));
+  if (parts.empty()) {
+    *err = "Invalid library metadata";
+    return false;
+  }
+  std::string engine = parts[0].substr(2);
+  std::string name;
+  bool has_name = false;
+  for (size_t i = 1; i < parts.size(); ++i) {
+    if (parts[i].size() >= 5 && strncasecmp(parts[i].c_str(), "name=", 5) == 0) {
+      if (has_name) {
+        *err = "Invalid metadata value, name argument was given multiple times";
+        return false;
+      }
+      has_name = true;
+      name = parts[i].substr(5);
+      continue;
+    }
+    *err = "Invalid metadata value given: " + parts[i];
+    return false;
+  }
+  if (!has_name) {
+    *err = "Library name was not given";
+    return false;
+  }
+  if (!ValidName(name)) {
+    *err =
+        "Library names can only contain letters, numbers, or underscores(_) and must be at "
+        "least one character long";
+    return false;
+  }
+  if (strcasecmp(engine.c_str(), "lua") != 0) {
+    *err = "Engine '" + engine + "' not found";
+    return false;
+  }
+  auto old = libraries_.find(name);
+  if (old != libraries_.end() && !replace) {
+    *err = "Library '" + name + "' already exists";
+    return false;
+  }
+
+  lua_State* L = FL_;
+  std::map<std::string, Function> fns;
+  // Library code runs with the load globals (redis.register_function & co).
+  lua_getfield(L, LUA_REGISTRYINDEX, kGlobalsMtKey);
+  lua_getfield(L, LUA_REGISTRYINDEX, kLoadApiKey);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+  bool ok = false;
+  std::string_view body = code.substr(nl);
+  if (luaL_loadbuffer(L, body.data(), body.size(), "@user_function")) {
+    *err = fmt::format("Error compiling function: {}", lua_tostring(L, -1));
+    lua_pop(L, 1);
+  } else {
+    LoadCtx ctx{&fns, TickClock::Now()};
+    load_ = &ctx;
+    lua_sethook(L, LoadHook, LUA_MASKCOUNT, 100000);
+    if (lua_pcall(L, 0, 0, 0)) {
+      std::string msg;
+      if (lua_isstring(L, -1)) msg = "ERR " + std::string(lua_tostring(L, -1));
+      if (lua_istable(L, -1)) {
+        lua_getfield(L, -1, "err");
+        if (lua_isstring(L, -1)) msg = lua_tostring(L, -1);
+        lua_pop(L, 1);
+      }
+      *err = "Error registering functions: " + msg;
+      lua_pop(L, 1);
+    } else {
+      ok = true;
+    }
+    lua_sethook(L, nullptr, 0, 0);
+    load_ = nullptr;
+  }
+  lua_getfield(L, LUA_REGISTRYINDEX, kGlobalsMtKey);
+  lua_getfield(L, LUA_REGISTRYINDEX, kGlobalsKey);
+  lua_setfield(L, -2, "__index");
+  lua_settop(L, 0);
+
+  if (ok && fns.empty()) {
+    *err = "No functions registered";
+    ok = false;
+  }
+  if (ok) {
+    for (auto& [n, f] : fns) {
+      auto it = functions_.find(n);
+      if (it != functions_.end() && it->second->library != name) {
+        *err = "Function " + n + " already exists";
+        ok = false;
+        break;
+      }
+    }
+  }
+  if (!ok) {
+    for (auto& [n, f] : fns)
+      if (f.ref >= 0) luaL_unref(L, LUA_REGISTRYINDEX, f.ref);
+    return false;
+  }
+  if (old != libraries_.end()) {
+    FreeLibrary(old->second);
+    libraries_.erase(old);
+  }
+  Library& lib = libraries_[name];
+  lib.name = name;
+  lib.code.assign(code);
+  lib.functions = std::move(fns);
+  for (auto& [n, f] : lib.functions) {
+    f.library = name;
+    functions_[n] = &f;
+  }
+  *out_name = name;
+  return true;
+}
+
+bool LuaEngine::DeleteLibrary(std::string_view name) {
+  auto it = libraries_.find(std::string(name));
+  if (it == libraries_.end()) return false;
+  FreeLibrary(it->second);
+  libraries_.erase(it);
+  return true;
+}
+
+void LuaEngine::FlushFunctions() {
+  libraries_.clear();
+  functions_.clear();
+  if (FL_ != nullptr) lua_close(FL_);
+  FL_ = NewState(true);
+}
+
+void LuaEngine::ListFunctions(ReplyWriter& w, std::string_view pattern, bool has_pattern,
+                              bool with_code) {
+  std::vector<const Library*> libs;
+  for (const auto& [n, lib] : libraries_)
+    if (!has_pattern || GlobMatch(pattern, n, true)) libs.push_back(&lib);
+  static const std::pair<const char*, uint32_t> kFlags[] = {
+      {"no-writes", kScriptNoWrites},     {"allow-oom", kScriptAllowOom},
+      {"allow-stale", kScriptAllowStale}, {"no-cluster", kScriptNoCluster},
+      {"allow-cross-slot-keys", kScriptAllowCrossSlot}};
+  w.Array(libs.size());
+  for (const Library* lib : libs) {
+    w.Map(with_code ? 4 : 3);
+    w.Bulk("library_name");
+    w.Bulk(lib->name);
+    w.Bulk("engine");
+    w.Bulk("LUA");
+    w.Bulk("functions");
+    w.Array(lib->functions.size());
+    for (const auto& [n, f] : lib->functions) {
+      w.Map(3);
+      w.Bulk("name");
+      w.Bulk(n);
+      w.Bulk("description");
+      if (f.desc.empty()) {
+        w.Null();
+      } else {
+        w.Bulk(f.desc);
+      }
+      w.Bulk("flags");
+      size_t count = 0;
+      for (const auto& [fn, b] : kFlags)
+        if (f.flags & b) ++count;
+      w.Set(count);
+      for (const auto& [fn, b] : kFlags)
+        if (f.flags & b) w.Simple(fn);
+    }
+    if (with_code) {
+      w.Bulk("library_code");
+      w.Bulk(lib->code);
+    }
+  }
+}
+
+void LuaEngine::FunctionStats(ReplyWriter& w) {
+  if (running_eval()) {
+    w.Error(busy_error());
+    return;
+  }
+  w.Map(2);
+  w.Bulk("running_script");
+  if (run_ == nullptr) {
+    w.Null();
+  } else {
+    w.Map(3);
+    w.Bulk("name");
+    w.Bulk(run_->name);
+    w.Bulk("command");
+    w.Array(run_->caller_args.size());
+    for (const auto& a : run_->caller_args) w.Bulk(a);
+    w.Bulk("duration_ms");
+    w.Integer(TickClock::ToMicros(TickClock::Now() - run_->start_tick) / 1000);
+  }
+  w.Bulk("engines");
+  w.Map(1);
+  w.Bulk("LUA");
+  w.Map(2);
+  w.Bulk("libraries_count");
+  w.Integer(static_cast<int64_t>(libraries_.size()));
+  w.Bulk("functions_count");
+  w.Integer(static_cast<int64_t>(functions_.size()));
 }
 
 int LuaEngine::CallCommand(lua_State* L, bool raise_error) {
@@ -1378,8 +1825,8 @@ void LuaEngine::Hook(lua_State* L) {
     if (threshold <= 0 || elapsed_ms < threshold) return;
     Log(LogLevel::kWarning,
         "Slow script detected: still in execution after {} milliseconds. You can try killing "
-        "the script using the SCRIPT KILL command. Script name is: {}.",
-        elapsed_ms, run->sha);
+        "the script using the {} command. Script name is: {}.",
+        elapsed_ms, run->eval_mode ? "SCRIPT KILL" : "FUNCTION KILL", run->name);
     run->timed_out = true;
   }
   ProcessEventsWhileBlocked();

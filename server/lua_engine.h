@@ -45,43 +45,77 @@ class LuaEngine {
   bool Exists(std::string_view sha) const;
   // SCRIPT FLUSH: a fresh interpreter and an empty cache.
   void Flush();
-  // SCRIPT KILL.
-  void Kill(ReplyWriter& w);
+  // SCRIPT KILL (eval) / FUNCTION KILL (!eval).
+  void Kill(ReplyWriter& w, bool eval);
+
+  // Functions (FUNCTION LOAD / FCALL), run by a second interpreter as Redis does.
+  // FUNCTION LOAD: returns false with *err (without "ERR ") on failure.
+  bool LoadLibrary(std::string_view code, bool replace, std::string* name, std::string* err);
+  void FCall(CommandContext& ctx, bool ro);
+  bool DeleteLibrary(std::string_view name);
+  void FlushFunctions();
+  void ListFunctions(ReplyWriter& w, std::string_view pattern, bool has_pattern,
+                     bool with_code);
+  void FunctionStats(ReplyWriter& w);
+  size_t num_functions() const { return functions_.size(); }
+  size_t num_libraries() const { return libraries_.size(); }
 
   size_t num_scripts() const { return scripts_.size(); }
   size_t memory() const;          // INFO used_memory_lua
   size_t scripts_memory() const;  // INFO used_memory_scripts
+  size_t functions_memory() const;  // INFO used_memory_vm_functions
   bool running() const { return run_ != nullptr; }
+  bool running_eval() const;
   // Past busy-reply-threshold: other clients get -BUSY but for allow_busy commands.
   bool timed_out() const;
+  // The -BUSY error for the running script (eval or function).
+  const char* busy_error() const;
   // DEBUG set-disable-deny-scripts.
   bool disable_deny_script = false;
 
   // Internal (called from the Lua C functions).
+  struct Script {
+    std::string body;
+    uint32_t flags = 0;
+  };
+  struct Function {
+    std::string name, desc, library;
+    uint32_t flags = 0;
+    int ref = -1;  // the callback in the functions interpreter's registry
+  };
+  struct Library {
+    std::string name, code;
+    std::map<std::string, Function> functions;
+  };
   struct Run;
+  struct LoadCtx;
   Run* run() { return run_; }
+  LoadCtx* load_ctx() { return load_; }
   Server& server() { return *server_; }
   Connection& client() { return *client_; }
   int CallCommand(lua_State* L, bool raise_error);
   void Hook(lua_State* L);
 
  private:
-  struct Script {
-    std::string body;
-    uint32_t flags = 0;
-  };
-  void Init();
-  void Close();
+  lua_State* NewState(bool functions);
   // Compiles and caches; returns the script, or nullptr after replying the error.
   Script* Create(std::string_view body, const std::string& sha, ReplyWriter& w);
+  // Runs the function on the stack top (below it: the error handler) and replies.
+  void Execute(CommandContext& ctx, lua_State* L, const std::string& name, uint32_t flags,
+               bool ro, bool eval_mode, int64_t numkeys);
+  void FreeLibrary(Library& lib);
   void ProcessEventsWhileBlocked();
 
   Server* server_;
-  lua_State* L_ = nullptr;
+  lua_State* L_ = nullptr;   // EVAL
+  lua_State* FL_ = nullptr;  // functions
   std::unique_ptr<Connection> client_;
   std::map<std::string, Script> scripts_;
   size_t scripts_mem_ = 0;
+  std::map<std::string, Library> libraries_;
+  std::map<std::string, Function*> functions_;
   Run* run_ = nullptr;
+  LoadCtx* load_ = nullptr;
   long gc_count_ = 0;
 };
 

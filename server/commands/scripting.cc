@@ -1,7 +1,6 @@
-// Scripting family: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT (server/lua_engine.h runs
-// them). Functions (FUNCTION LOAD / FCALL) are not implemented: the server holds no functions,
-// so FUNCTION FLUSH and FUNCTION LIST answer truthfully (the Redis test harness calls FUNCTION
-// FLUSH before every unit) and the rest reports it is unsupported.
+// Scripting family: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT, FCALL, FCALL_RO and FUNCTION
+// (server/lua_engine.h runs them). FUNCTION DUMP/RESTORE (RDB payloads) are not supported, nor
+// are functions saved in RDB files.
 #include <fmt/format.h>
 
 #include "server/commands/util.h"
@@ -36,7 +35,7 @@ void ScriptFlush(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
-void ScriptKill(CommandContext& ctx) { ctx.server.lua().Kill(ctx.reply); }
+void ScriptKill(CommandContext& ctx) { ctx.server.lua().Kill(ctx.reply, true); }
 
 void ScriptDebug(CommandContext& ctx) {
   if (EqNoCase(ctx.args[2], "no")) {
@@ -77,25 +76,126 @@ void FunctionFlush(CommandContext& ctx) {
     ctx.reply.Error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
     return;
   }
+  ctx.server.lua().FlushFunctions();
+  Dirty(ctx);
   ctx.reply.Ok();
 }
 
-void FunctionList(CommandContext& ctx) { ctx.reply.Array(0); }
-
-void FunctionKill(CommandContext& ctx) {
-  if (ctx.server.lua().running()) {
-    ctx.reply.Error(
-        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN "
-        "NOSAVE.");
+void FunctionList(CommandContext& ctx) {
+  bool with_code = false, has_pattern = false;
+  std::string_view pattern;
+  for (size_t i = 2; i < ctx.args.size(); ++i) {
+    if (!with_code && EqNoCase(ctx.args[i], "withcode")) {
+      with_code = true;
+      continue;
+    }
+    if (!has_pattern && EqNoCase(ctx.args[i], "libraryname")) {
+      if (i >= ctx.args.size() - 1) {
+        ctx.reply.Error("ERR library name argument was not given");
+        return;
+      }
+      has_pattern = true;
+      pattern = ctx.args[++i];
+      continue;
+    }
+    ctx.reply.Error(fmt::format("ERR Unknown argument {}", ctx.args[i]));
     return;
   }
-  ctx.reply.Error("NOTBUSY No scripts in execution right now.");
+  ctx.server.lua().ListFunctions(ctx.reply, pattern, has_pattern, with_code);
 }
+
+void FunctionLoad(CommandContext& ctx) {
+  bool replace = false;
+  size_t pos = 2;
+  while (pos < ctx.args.size() - 1) {
+    std::string_view a = ctx.args[pos++];
+    if (EqNoCase(a, "replace")) {
+      replace = true;
+      continue;
+    }
+    ctx.reply.Error(fmt::format("ERR Unknown option given: {}", a));
+    return;
+  }
+  if (pos >= ctx.args.size()) {
+    ctx.reply.Error("ERR Function code is missing");
+    return;
+  }
+  std::string name, err;
+  if (!ctx.server.lua().LoadLibrary(ctx.args[pos], replace, &name, &err)) {
+    ctx.reply.Error("ERR " + err);
+    return;
+  }
+  Dirty(ctx);
+  ctx.reply.Bulk(name);
+}
+
+void FunctionDelete(CommandContext& ctx) {
+  if (!ctx.server.lua().DeleteLibrary(ctx.args[2])) {
+    ctx.reply.Error("ERR Library not found");
+    return;
+  }
+  Dirty(ctx);
+  ctx.reply.Ok();
+}
+
+void FunctionKill(CommandContext& ctx) { ctx.server.lua().Kill(ctx.reply, false); }
+
+void FunctionStats(CommandContext& ctx) { ctx.server.lua().FunctionStats(ctx.reply); }
 
 void FunctionUnsupported(CommandContext& ctx) {
   ctx.reply.Error(fmt::format("ERR FUNCTION {} is not supported by this server yet",
                               ctx.args[1]));
 }
+
+void FunctionHelp(CommandContext& ctx) {
+  static const char* kLines[] = {
+      "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "LOAD [REPLACE] <FUNCTION CODE>",
+      "    Create a new library with the given library name and code.",
+      "DELETE <LIBRARY NAME>",
+      "    Delete the given library.",
+      "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+      "    Return general information on all the libraries:",
+      "    * Library name",
+      "    * The engine used to run the Library",
+      "    * Library description",
+      "    * Functions list",
+      "    * Library code (if WITHCODE is given)",
+      "    It also possible to get only function that matches a pattern using LIBRARYNAME",
+      "    argument.",
+      "STATS",
+      "    Return information about the current function running:",
+      "    * Function name",
+      "    * Command used to run the function",
+      "    * Duration in MS that the function is running",
+      "    If no function is running, return nil",
+      "    In addition, returns a list of available engines.",
+      "KILL",
+      "    Kill the current running function.",
+      "FLUSH [ASYNC|SYNC]",
+      "    Delete all the libraries.",
+      "    When called without the optional mode argument, the behavior is determined by the",
+      "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+      "    * ASYNC: Asynchronously flush the libraries.",
+      "    * SYNC: Synchronously flush the libraries.",
+      "DUMP",
+      "    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command",
+      "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+      "    Restore the libraries represented by the given payload, it is possible to give a restore policy to",
+      "    control how to handle existing libraries (default APPEND):",
+      "    * FLUSH: delete all existing libraries.",
+      "    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
+      "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
+      "      libraries with the new libraries (notice that even on this option there is a chance of failure",
+      "      in case of functions name collision with another library).",
+      "HELP",
+      "    Prints this help."};
+  ctx.reply.Array(std::size(kLines));
+  for (const char* l : kLines) ctx.reply.Simple(l);
+}
+
+void FCall(CommandContext& ctx) { ctx.server.lua().FCall(ctx, false); }
+void FCallRo(CommandContext& ctx) { ctx.server.lua().FCall(ctx, true); }
 
 }  // namespace
 
@@ -135,16 +235,37 @@ void RegisterScriptingCommands(CommandTable& t) {
   t.AddSub(s, {"load", 3, "noscript stale", 0, 0, 0, acl, ScriptLoad, g,
                "Load the specified Lua script into the script cache.", "2.6.0"});
 
+  e = t.Add({"fcall", -3, "noscript skip_monitor may_replicate no_mandatory_keys stale", 0, 0,
+             0, acl, FCall, g, "Invoke a function", "7.0.0",
+             "Depends on the function that is executed."});
+  e->keys_fn = EvalKeys;
+  e = t.Add({"fcall_ro", -3, "readonly noscript skip_monitor no_mandatory_keys stale", 0, 0, 0,
+             acl, FCallRo, g, "Invoke a read-only function", "7.0.0",
+             "Depends on the function that is executed."});
+  e->keys_fn = EvalKeys;
+
   CommandSpec* f = t.Add({"function", -2, "", 0, 0, 0, "@slow", nullptr, g,
                           "A container for function commands", "7.0.0"});
-  t.AddSub(f, {"flush", -2, "write noscript", 0, 0, 0, "@write @slow @scripting", FunctionFlush,
-               g});
-  t.AddSub(f, {"list", -2, "noscript", 0, 0, 0, "@slow @scripting", FunctionList, g});
-  t.AddSub(f, {"kill", 2, "noscript allow_busy", 0, 0, 0, "@slow @scripting", FunctionKill, g});
-  t.AddSub(f, {"load", -3, "write denyoom noscript", 0, 0, 0, "@write @slow @scripting",
-               FunctionUnsupported, g});
-  t.AddSub(f, {"delete", 3, "write noscript", 0, 0, 0, "@write @slow @scripting",
-               FunctionUnsupported, g});
+  const char* wacl = "@write @slow @scripting";
+  t.AddSub(f, {"delete", 3, "noscript write", 0, 0, 0, wacl, FunctionDelete, g,
+               "Delete a function by name", "7.0.0"});
+  t.AddSub(f, {"dump", 2, "noscript", 0, 0, 0, acl, FunctionUnsupported, g,
+               "Dump all functions into a serialized binary payload", "7.0.0"});
+  t.AddSub(f, {"flush", -2, "noscript write", 0, 0, 0, wacl, FunctionFlush, g,
+               "Deleting all functions", "7.0.0"});
+  t.AddSub(f, {"help", 2, "loading stale", 0, 0, 0, acl, FunctionHelp, g,
+               "Show helpful text about the different subcommands", "7.0.0"});
+  t.AddSub(f, {"kill", 2, "noscript allow_busy", 0, 0, 0, acl, FunctionKill, g,
+               "Kill the function currently in execution.", "7.0.0"});
+  t.AddSub(f, {"list", -2, "noscript", 0, 0, 0, acl, FunctionList, g,
+               "List information about all the functions", "7.0.0"});
+  t.AddSub(f, {"load", -3, "noscript write denyoom", 0, 0, 0, wacl, FunctionLoad, g,
+               "Create a function with the given arguments (name, code, description)", "7.0.0"});
+  t.AddSub(f, {"restore", -3, "noscript write denyoom", 0, 0, 0, wacl, FunctionUnsupported, g,
+               "Restore all the functions on the given payload", "7.0.0"});
+  t.AddSub(f, {"stats", 2, "noscript allow_busy", 0, 0, 0, acl, FunctionStats, g,
+               "Return information about the function currently running (name, description, duration)",
+               "7.0.0"});
 }
 
 }  // namespace sable
