@@ -156,7 +156,8 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
   // Within a batch of pipelined commands the end of one command is the start of the next:
   // one clock read per command instead of two.
   uint64_t start = in_batch_ ? last_tick_ : TickClock::Now();
-  CommandContext ctx{*this, c, args, w, *spec, c.db, now_ms_};
+  CommandContext ctx{*this, c, args, w, *spec, c.db,
+                     script_time_ms != 0 ? script_time_ms : now_ms_};
   spec->handler(ctx);
   last_tick_ = TickClock::Now();
   int64_t dur = TickClock::ToMicros(last_tick_ - start);

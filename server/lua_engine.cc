@@ -824,6 +824,14 @@ void SetNum(lua_State* L, const char* name, lua_Number n) {
   lua_settable(L, -3);
 }
 
+// min-replicas-to-write: attached replicas stand for good ones.
+bool EnoughGoodReplicas(Server& srv) {
+  int64_t to_write = 0, max_lag = 0;
+  StringToInt64(srv.config().GetValue("min-replicas-to-write"), &to_write);
+  StringToInt64(srv.config().GetValue("min-replicas-max-lag"), &max_lag);
+  return to_write <= 0 || max_lag <= 0 || srv.replica_count() >= static_cast<size_t>(to_write);
+}
+
 void RegisterLog(lua_State* L) {
   SetFn(L, "log", RedisLog);
   SetNum(L, "LOG_DEBUG", 0);
@@ -1283,6 +1291,11 @@ void LuaEngine::Execute(CommandContext& ctx, lua_State* L, const std::string& na
       w.Error("ERR Can not execute a script with write flag using *_ro command.");
       return;
     }
+    if (!(flags & kScriptNoWrites) && !EnoughGoodReplicas(srv)) {
+      lua_settop(L, 0);
+      w.Error("NOREPLICAS Not enough good replicas to write.");
+      return;
+    }
     if (oom && !(flags & (kScriptAllowOom | kScriptNoWrites))) {
       lua_settop(L, 0);
       w.Error(
@@ -1332,8 +1345,10 @@ void LuaEngine::Execute(CommandContext& ctx, lua_State* L, const std::string& na
   // The commands a script runs reach the AOF/replicas as one block once it ends; blocking
   // commands don't block (as inside EXEC).
   ++srv.exec_depth;
+  srv.script_time_ms = srv.now_ms();
   int err = eval_mode ? lua_pcall(L, 0, 1, -2) : lua_pcall(L, 2, 1, -4);
   --srv.exec_depth;
+  srv.script_time_ms = 0;
 
   if (++gc_count_ == 50) {
     lua_gc(L, LUA_GCSTEP, 50);
@@ -1780,6 +1795,8 @@ int LuaEngine::CallCommand(lua_State* L, bool raise_error) {
     error = "This Redis command is not allowed from script";
   } else if (run->read_only && (flags & (kCmdWrite | kCmdMayReplicate))) {
     error = "Write commands are not allowed from read-only scripts.";
+  } else if ((flags & kCmdWrite) && !run->write_dirty && !EnoughGoodReplicas(srv)) {
+    error = "-NOREPLICAS Not enough good replicas to write.";
   } else if (!run->allow_oom && srv.config().maxmemory > 0 && !run->write_dirty &&
              run->oom_at_start && (flags & kCmdDenyOom)) {
     error = kOomError;

@@ -148,6 +148,9 @@ class Server {
   // Set by a handler whose error reply was not counted in the error stats (already counted
   // by the command a script ran) so that the command still counts as failed.
   bool mark_failed = false;
+  // While a script runs, its commands see the time it started (Redis's script time snapshot).
+  int64_t script_time_ms = 0;
+  size_t replica_count() const { return replicas_.size(); }
   // Errors a script's commands got before running (rejections): counted, but not as EVAL's.
   void AddNestedErrors(uint64_t n) { nested_errors_ += n; }
 

@@ -371,7 +371,7 @@ void Debug(CommandContext& ctx) {
     Log(LogLevel::kWarning, "DEBUG LOG: {}", ctx.args[2]);
     ctx.reply.Ok();
   } else if (EqNoCase(sub, "object") && argc == 3) {
-    KvEntry* e = Ks(ctx).Find(ctx.db, ctx.args[2], ctx.now_ms);
+    KvEntry* e = Ks(ctx).Peek(ctx.db, ctx.args[2]);  // no lazy expiry, as debug.c
     if (e == nullptr) {
       ctx.reply.Error(err::kNoKey);
       return;
