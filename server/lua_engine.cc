@@ -15,6 +15,7 @@ int luaopen_bit(lua_State* L);
 #include <strings.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -44,6 +45,7 @@ struct LuaEngine::Run {
   bool oom_at_start = false;
   int repl = 3;  // PROPAGATE_AOF | PROPAGATE_REPL
   uint64_t start_tick = 0;
+  std::chrono::steady_clock::time_point start;
 };
 
 namespace {
@@ -1315,6 +1317,7 @@ void LuaEngine::Execute(CommandContext& ctx, lua_State* L, const std::string& na
   run.allow_oom = !(flags & kScriptEvalCompat) && (flags & kScriptAllowOom);
   run.oom_at_start = oom;
   run.start_tick = TickClock::Now();
+  run.start = std::chrono::steady_clock::now();
   client_->db = ctx.conn.db;
   client_->writer().set_proto(2);
   client_->writer().buffer()->clear();
@@ -1725,7 +1728,9 @@ void LuaEngine::FunctionStats(ReplyWriter& w) {
     w.Array(run_->caller_args.size());
     for (const auto& a : run_->caller_args) w.Bulk(a);
     w.Bulk("duration_ms");
-    w.Integer(TickClock::ToMicros(TickClock::Now() - run_->start_tick) / 1000);
+    w.Integer(std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - run_->start)
+                  .count());
   }
   w.Bulk("engines");
   w.Map(1);
@@ -1838,7 +1843,9 @@ void LuaEngine::Hook(lua_State* L) {
   if (!run->timed_out) {
     int64_t threshold = 0;
     StringToInt64(server_->config().GetValue("busy-reply-threshold"), &threshold);
-    int64_t elapsed_ms = TickClock::ToMicros(TickClock::Now() - run->start_tick) / 1000;
+    int64_t elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now() - run->start)
+                             .count();
     if (threshold <= 0 || elapsed_ms < threshold) return;
     Log(LogLevel::kWarning,
         "Slow script detected: still in execution after {} milliseconds. You can try killing "
