@@ -1866,6 +1866,8 @@ void LuaEngine::Hook(lua_State* L) {
 // all but allow_busy commands): their sockets are read and answered outside the event loop.
 void LuaEngine::ProcessEventsWhileBlocked() {
   Server& srv = *server_;
+  // Replies produced before the script started (and their AOF writes) go out first.
+  srv.FlushPendingNow();
   std::vector<Connection*> conns;
   std::vector<pollfd> fds;
   for (const auto& [id, c] : srv.clients()) {

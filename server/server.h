@@ -177,6 +177,8 @@ class Server {
     last_tick_ = TickClock::Now();
   }
   void EndBatch() { in_batch_ = false; }
+  // The pre-sleep work (AOF write, pending replies), also run while a script is busy.
+  void FlushPendingNow() { FlushPending(); }
 
   // CLIENT PAUSE.
   int64_t pause_end_ms = 0;
