@@ -30,6 +30,8 @@ int luaopen_bit(lua_State* L);
 
 namespace sable {
 
+int OpenCmsgpack(lua_State* L);  // server/lua_cmsgpack.cc
+
 // The state of one script invocation (Redis's scriptRunCtx).
 struct LuaEngine::Run {
   Connection* caller = nullptr;
@@ -967,6 +969,9 @@ lua_State* LuaEngine::NewState(bool fmode) {
   lua_pushcfunction(L, luaopen_bit);
   lua_call(L, 0, 1);
   lua_setglobal(L, "bit");
+  lua_pushcfunction(L, OpenCmsgpack);
+  lua_call(L, 0, 1);
+  lua_setglobal(L, "cmsgpack");
 
   lua_pushcfunction(L, LuaPcall);
   lua_setglobal(L, "pcall");
@@ -1055,7 +1060,8 @@ lua_State* LuaEngine::NewState(bool fmode) {
   int real = lua_gettop(L);
   lua_pushvalue(L, real);
   lua_setfield(L, LUA_REGISTRYINDEX, kGlobalsKey);
-  for (const char* lib : {"redis", "cjson", "bit", "string", "math", "table", "coroutine"}) {
+  for (const char* lib :
+       {"redis", "cjson", "bit", "cmsgpack", "string", "math", "table", "coroutine"}) {
     lua_getfield(L, real, lib);
     if (!lua_istable(L, -1)) {
       lua_pop(L, 1);
