@@ -110,6 +110,7 @@ void Server::Execute(Connection& c, ArgList args) {
   // A script running past busy-reply-threshold: only allow_busy commands are served.
   if (lua_->timed_out() && !(all_flags & kCmdAllowBusy)) {
     ++spec->stats.rejected;
+    c.multi_dirty = c.in_multi;
     w.Error(lua_->busy_error());
     return;
   }

@@ -1860,6 +1860,11 @@ void LuaEngine::Hook(lua_State* L) {
     run->timed_out = true;
   }
   ProcessEventsWhileBlocked();
+  if (server_->shutting_down()) {
+    // SHUTDOWN NOSAVE while busy: the server is already stopping; end the script now.
+    lua_sethook(L, CountHookThunk, LUA_MASKLINE, 0);
+    RaiseError(L, "Script killed by server shutdown...");
+  }
   if (run->killed) {
     Log(LogLevel::kWarning, "Lua script killed by user with SCRIPT KILL.");
     // Fire on every line from now on so that pcall can't swallow the kill for long.

@@ -193,6 +193,7 @@ class Server {
 
   // Debug knobs.
   bool shutdown_asap = false;
+  bool shutting_down() const { return shutting_down_; }
   int exit_code = 0;
   bool debug_allowed(const Connection& c) const;
   std::string executable;

@@ -632,6 +632,11 @@ void Shutdown(CommandContext& ctx) {
     ctx.reply.Error(err::kSyntax);
     return;
   }
+  // A script past busy-reply-threshold: only SHUTDOWN NOSAVE may stop the server.
+  if (!nosave && ctx.server.lua().timed_out()) {
+    ctx.reply.Error(ctx.server.lua().busy_error());
+    return;
+  }
   std::string err;
   auto mode = save ? Server::ShutdownMode::kSave
                    : nosave ? Server::ShutdownMode::kNoSave : Server::ShutdownMode::kDefault;

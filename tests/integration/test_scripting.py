@@ -317,3 +317,23 @@ def test_functions(raw):
 def test_sha1hex(raw):
     assert raw.call("EVAL", "return redis.sha1hex('Pizza & Mandolino')", "0") == \
         b"74822d82031af7493c20eefa13bd07ec4fada82f"
+
+
+def test_shutdown_nosave_stops_a_busy_script(spawn):
+    srv = spawn()
+    c, other = srv.raw(), srv.raw()
+    try:
+        other.call("CONFIG", "SET", "busy-reply-threshold", "50")
+        c.send_command("EVAL", "redis.call('set', 'x', 1) while true do end", "0")
+        assert wait_for(lambda: isinstance(other.call("PING"), RespError), timeout=5)
+        assert other.call("SCRIPT", "KILL").startswith("UNKILLABLE")
+        assert other.call("SHUTDOWN") == E(
+            "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN "
+            "NOSAVE.")
+        srv.expected_exit = True
+        other.send_command("SHUTDOWN", "NOSAVE")
+        assert other.is_closed(timeout=5)
+        assert wait_for(lambda: not srv.alive(), timeout=5)
+    finally:
+        c.close()
+        other.close()
