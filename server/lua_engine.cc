@@ -113,6 +113,13 @@ void MarkIgnoreStats(lua_State* L) {
   lua_settable(L, -3);
 }
 
+// Pushes t[name] of the table on the stack top without metamethods (an error object's
+// __index must not run outside the protected call).
+void RawField(lua_State* L, const char* name) {
+  lua_pushstring(L, name);
+  lua_rawget(L, -2);
+}
+
 // Raises the error table on the stack top.
 int RaiseError(lua_State* L, std::string_view msg) {
   PushErrorTable(L, msg);
@@ -371,14 +378,14 @@ void LuaToReply(Server& srv, ReplyWriter& w, int script_resp, lua_State* L) {
         lua_pop(L, 1);
         std::string msg;
         bool ignore = false;
-        lua_getfield(L, -1, "err");
+        RawField(L, "err");
         if (lua_isstring(L, -1)) {
           size_t len;
           const char* s = lua_tolstring(L, -1, &len);
           msg.assign(s, len);
         }
         lua_pop(L, 1);
-        lua_getfield(L, -1, "ignore_error_stats_update");
+        RawField(L, "ignore_error_stats_update");
         if (lua_isboolean(L, -1)) ignore = lua_toboolean(L, -1);
         lua_pop(L, 1);
         WriteRawError(srv, w, msg, !ignore);
@@ -515,7 +522,7 @@ int LuaPcall(lua_State* L) {
   if (lua_pcall(L, argc - 1, LUA_MULTRET, 0)) {
     lua_remove(L, 1);
     if (lua_istable(L, -1)) {
-      lua_getfield(L, -1, "err");
+      RawField(L, "err");
       if (lua_isstring(L, -1)) {
         lua_replace(L, -2);
       } else {
@@ -613,24 +620,30 @@ int RedisBreakpoint(lua_State* L) {
 
 int RedisDebug(lua_State*) { return 0; }
 
-int RedisAclCheckCmd(lua_State* L) {
+// 0: allowed (true pushed); otherwise the error to raise (no C++ object alive when raising).
+const char* AclCheckCmd(lua_State* L) {
   LuaEngine* e = EngineOf(L);
-  if (!e->run()) return RaiseError(L, "redis.acl_check_cmd can only be called inside a script invocation");
+  if (!e->run()) return "redis.acl_check_cmd can only be called inside a script invocation";
   int argc = lua_gettop(L);
-  if (argc == 0) return RaiseError(L, "Please specify at least one argument for this redis lib call");
+  if (argc == 0) return "Please specify at least one argument for this redis lib call";
   std::vector<std::string> args;
   for (int j = 1; j <= argc; ++j) {
     size_t len;
     const char* s = lua_tolstring(L, j, &len);
-    if (s == nullptr)
-      return RaiseError(L, "Lua redis lib command arguments must be strings or integers");
+    if (s == nullptr) return "Lua redis lib command arguments must be strings or integers";
     args.emplace_back(s, len);
   }
   const CommandSpec* spec = e->server().commands().Find(args[0]);
   if (spec != nullptr && !spec->subcommands.empty() && args.size() >= 2)
     spec = spec->FindSub(args[1]);
-  if (spec == nullptr) return RaiseError(L, "Invalid command passed to redis.acl_check_cmd()");
+  if (spec == nullptr) return "Invalid command passed to redis.acl_check_cmd()";
   lua_pushboolean(L, 1);  // no ACL users here: the default user may run everything
+  return nullptr;
+}
+
+int RedisAclCheckCmd(lua_State* L) {
+  const char* err = AclCheckCmd(L);
+  if (err != nullptr) return RaiseError(L, err);
   return 1;
 }
 
@@ -1371,18 +1384,18 @@ void LuaEngine::Execute(CommandContext& ctx, lua_State* L, const std::string& na
     } else {
       std::string msg, source, line;
       bool ignore = false;
-      lua_getfield(L, -1, "err");
+      RawField(L, "err");
       if (lua_isstring(L, -1)) msg = lua_tostring(L, -1);
       lua_pop(L, 1);
-      lua_getfield(L, -1, "source");
+      RawField(L, "source");
       bool has_source = lua_isstring(L, -1);
       if (has_source) source = lua_tostring(L, -1);
       lua_pop(L, 1);
-      lua_getfield(L, -1, "line");
+      RawField(L, "line");
       bool has_line = lua_isstring(L, -1);
       if (has_line) line = lua_tostring(L, -1);
       lua_pop(L, 1);
-      lua_getfield(L, -1, "ignore_error_stats_update");
+      RawField(L, "ignore_error_stats_update");
       if (lua_isboolean(L, -1)) ignore = lua_toboolean(L, -1);
       lua_pop(L, 1);
       std::string final_msg = msg;
@@ -1414,11 +1427,22 @@ static bool ValidName(std::string_view n) {
   return true;
 }
 
+static bool RegisterFunctionImpl(lua_State* L);
+
 int RedisRegisterFunctionImpl(lua_State* L) {
+  if (RegisterFunctionImpl(L)) return lua_error(L);
+  return 0;
+}
+
+// True with an error table pushed (raised by the caller, once every C++ object is gone).
+static bool RegisterFunctionImpl(lua_State* L) {
   LuaEngine* e = EngineOf(L);
   LuaEngine::LoadCtx* load = e->load_ctx();
   if (load == nullptr)
-    return RaiseError(L, "redis.register_function can only be called on FUNCTION LOAD command");
+  {
+    PushErrorTable(L, "redis.register_function can only be called on FUNCTION LOAD command");
+    return true;
+  }
   std::string name, desc;
   uint32_t flags = 0;
   int argc = lua_gettop(L);
@@ -1501,20 +1525,27 @@ int RedisRegisterFunctionImpl(lua_State* L) {
   } else {
     err = "wrong number of arguments to redis.register_function";
   }
-  if (err != nullptr) return RaiseError(L, err);
+  if (err != nullptr) {
+    PushErrorTable(L, err);
+    return true;
+  }
   // The callback is on the stack top.
   if (!ValidName(name)) {
-    return RaiseError(L,
-                      "Library names can only contain letters, numbers, or underscores(_) and "
-                      "must be at least one character long");
+    PushErrorTable(L,
+                   "Library names can only contain letters, numbers, or underscores(_) and "
+                   "must be at least one character long");
+    return true;
   }
-  if (load->functions->count(name)) return RaiseError(L, "Function already exists in the library");
+  if (load->functions->count(name)) {
+    PushErrorTable(L, "Function already exists in the library");
+    return true;
+  }
   LuaEngine::Function& f = (*load->functions)[name];
   f.name = name;
   f.desc = desc;
   f.flags = flags;
   f.ref = luaL_ref(L, LUA_REGISTRYINDEX);
-  return 0;
+  return false;
 }
 
 void LuaEngine::FreeLibrary(Library& lib) {
@@ -1607,7 +1638,7 @@ bool LuaEngine::LoadLibrary(std::string_view code, bool replace, std::string* ou
       std::string msg;
       if (lua_isstring(L, -1)) msg = "ERR " + std::string(lua_tostring(L, -1));
       if (lua_istable(L, -1)) {
-        lua_getfield(L, -1, "err");
+        RawField(L, "err");
         if (lua_isstring(L, -1)) msg = lua_tostring(L, -1);
         lua_pop(L, 1);
       }
@@ -1748,13 +1779,23 @@ void LuaEngine::FunctionStats(ReplyWriter& w) {
   w.Integer(static_cast<int64_t>(functions_.size()));
 }
 
+// lua_error longjmps over C++ frames: the work happens in RunCommand, whose objects are all
+// destroyed before CallCommand raises the error table it left on the stack.
 int LuaEngine::CallCommand(lua_State* L, bool raise_error) {
+  if (RunCommand(L, raise_error)) return lua_error(L);
+  return 1;
+}
+
+bool LuaEngine::RunCommand(lua_State* L, bool raise_error) {
   Run* run = run_;
-  if (run == nullptr) return RaiseError(L, "redis.call/pcall can only be called inside a script invocation");
+  if (run == nullptr) {
+    PushErrorTable(L, "redis.call/pcall can only be called inside a script invocation");
+    return true;
+  }
   int argc = lua_gettop(L);
   if (argc == 0) {
     PushErrorTable(L, "Please specify at least one argument for this redis lib call");
-    return raise_error ? lua_error(L) : 1;
+    return raise_error;
   }
   std::vector<std::string> argv;
   argv.reserve(static_cast<size_t>(argc));
@@ -1773,7 +1814,7 @@ int LuaEngine::CallCommand(lua_State* L, bool raise_error) {
   lua_pop(L, argc);
   if (static_cast<int>(argv.size()) != argc) {
     PushErrorTable(L, "Lua redis lib command arguments must be strings or integers");
-    return raise_error ? lua_error(L) : 1;
+    return raise_error;
   }
   static bool inuse = false;
   if (inuse) {
@@ -1782,7 +1823,7 @@ int LuaEngine::CallCommand(lua_State* L, bool raise_error) {
         "debug hooks?";
     Log(LogLevel::kWarning, "{}", msg);
     PushErrorTable(L, msg);
-    return 1;
+    return false;
   }
 
   Server& srv = *server_;
@@ -1821,7 +1862,7 @@ int LuaEngine::CallCommand(lua_State* L, bool raise_error) {
     if (spec != nullptr) ++spec->stats.rejected;
     PushErrorTable(L, error);
     MarkIgnoreStats(L);
-    return raise_error ? lua_error(L) : 1;
+    return raise_error;
   }
   if (flags & kCmdWrite) run->write_dirty = true;
 
@@ -1839,8 +1880,7 @@ int LuaEngine::CallCommand(lua_State* L, bool raise_error) {
   bool is_error = !reply.empty() && reply[0] == '-';
   ReplyCursor cur{reply.data(), reply.data() + reply.size()};
   PushReply(L, cur);
-  if (raise_error && is_error) return lua_error(L);
-  return 1;
+  return raise_error && is_error;
 }
 
 void LuaEngine::Hook(lua_State* L) {

@@ -94,6 +94,7 @@ class LuaEngine {
   Server& server() { return *server_; }
   Connection& client() { return *client_; }
   int CallCommand(lua_State* L, bool raise_error);
+  bool RunCommand(lua_State* L, bool raise_error);
   void Hook(lua_State* L);
 
  private:
