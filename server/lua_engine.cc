@@ -1153,6 +1153,12 @@ size_t LuaEngine::functions_memory() const {
   return FL_ ? static_cast<size_t>(lua_gc(FL_, LUA_GCCOUNT, 0)) * 1024 : 0;
 }
 
+size_t LuaEngine::functions_code_memory() const {
+  size_t n = 0;
+  for (const auto& [name, lib] : libraries_) n += lib.code.size() + name.size() + 64;
+  return n;
+}
+
 size_t LuaEngine::scripts_memory() const { return scripts_mem_ + scripts_.size() * 64; }
 
 bool LuaEngine::Exists(std::string_view sha) const {

@@ -64,6 +64,7 @@ class LuaEngine {
   size_t memory() const;          // INFO used_memory_lua
   size_t scripts_memory() const;  // INFO used_memory_scripts
   size_t functions_memory() const;  // INFO used_memory_vm_functions
+  size_t functions_code_memory() const;  // INFO used_memory_functions
   bool running() const { return run_ != nullptr; }
   bool running_eval() const;
   // Past busy-reply-threshold: other clients get -BUSY but for allow_busy commands.

@@ -77,6 +77,8 @@ std::string InfoMemory(Server& s) {
   size_t total = static_cast<size_t>(pages) * static_cast<size_t>(psize);
   size_t lua_mem = s.lua().memory();
   size_t lua_scripts = s.lua().scripts_memory();
+  size_t fn_mem = s.lua().functions_memory();
+  size_t fn_code = s.lua().functions_code_memory();
   return fmt::format(
       "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\n"
       "used_memory_rss_human:{}\r\nused_memory_peak:{}\r\nused_memory_peak_human:{}\r\n"
@@ -84,8 +86,9 @@ std::string InfoMemory(Server& s) {
       "allocator_allocated:{}\r\nallocator_resident:{}\r\ntotal_system_memory:{}\r\n"
       "total_system_memory_human:{}\r\nused_memory_lua:{}\r\nused_memory_vm_eval:{}\r\n"
       "used_memory_lua_human:{}\r\nused_memory_scripts_eval:{}\r\nnumber_of_cached_scripts:{}\r\n"
-      "used_memory_vm_functions:0\r\nused_memory_vm_total:{}\r\nused_memory_vm_total_human:{}\r\n"
-      "used_memory_functions:0\r\nused_memory_scripts:{}\r\nused_memory_scripts_human:{}\r\n"
+      "number_of_functions:{}\r\nused_memory_vm_functions:{}\r\n"
+      "used_memory_vm_total:{}\r\nused_memory_vm_total_human:{}\r\n"
+      "used_memory_functions:{}\r\nused_memory_scripts:{}\r\nused_memory_scripts_human:{}\r\n"
       "maxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\n"
       "mem_fragmentation_ratio:{:.2f}\r\nmem_fragmentation_bytes:{}\r\n"
       "mem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\nmem_clients_slaves:0\r\n"
@@ -94,8 +97,9 @@ std::string InfoMemory(Server& s) {
       used, Human(static_cast<double>(used)), rss, Human(static_cast<double>(rss)), used,
       Human(static_cast<double>(used)), used, used, rss, total, Human(static_cast<double>(total)),
       lua_mem, lua_mem, Human(static_cast<double>(lua_mem)), lua_scripts,
-      s.lua().num_scripts(), lua_mem, Human(static_cast<double>(lua_mem)), lua_scripts,
-      Human(static_cast<double>(lua_scripts)),
+      s.lua().num_scripts(), s.lua().num_functions(), fn_mem,
+      lua_mem + fn_mem, Human(static_cast<double>(lua_mem + fn_mem)), fn_code,
+      lua_scripts + fn_code, Human(static_cast<double>(lua_scripts + fn_code)),
       s.config().maxmemory, Human(static_cast<double>(s.config().maxmemory)),
       s.config().maxmemory_policy, used ? static_cast<double>(rss) / used : 0.0,
       static_cast<int64_t>(rss) - static_cast<int64_t>(used), s.AllocatorName());
