@@ -25,6 +25,7 @@ int luaopen_bit(lua_State* L);
 #include "datastructs/sha1.h"
 #include "server/connection.h"
 #include "server/log.h"
+#include "server/resp_parser.h"
 #include "server/server.h"
 #include "server/tick_clock.h"
 
@@ -874,17 +875,9 @@ void LoadLib(lua_State* L, const char* name, lua_CFunction f) {
 
 void CountHookThunk(lua_State* L, lua_Debug*) { EngineOf(L)->Hook(L); }
 
-std::vector<std::string> SplitWords(std::string_view s) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && isspace(static_cast<unsigned char>(s[i]))) ++i;
-    if (i >= s.size()) break;
-    size_t j = i;
-    while (j < s.size() && !isspace(static_cast<unsigned char>(s[j]))) ++j;
-    out.emplace_back(s.substr(i, j - i));
-    i = j;
-  }
+std::string LowerCase(std::string_view in) {
+  std::string out(in);
+  for (char& c : out) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -906,8 +899,8 @@ bool ParseScriptShebang(std::string_view body, uint32_t* flags, size_t* shebang_
       return false;
     }
     len = nl;
-    std::vector<std::string> parts = SplitWords(body.substr(0, nl));
-    if (parts.empty()) {
+    std::vector<std::string> parts;
+    if (!SplitArgs(body.substr(0, nl), &parts) || parts.empty()) {
       *err = "Invalid engine in script shebang";
       return false;
     }
@@ -1285,7 +1278,7 @@ void LuaEngine::Eval(CommandContext& ctx, bool evalsha, bool ro) {
 void LuaEngine::FCall(CommandContext& ctx, bool ro) {
   Server& srv = *server_;
   if (!srv.monitors().empty()) srv.FeedMonitors(ctx.conn, ctx.args);
-  auto it = functions_.find(std::string(ctx.args[1]));
+  auto it = functions_.find(LowerCase(ctx.args[1]));
   if (it == functions_.end()) {
     ctx.reply.Error("ERR Function not found");
     return;
@@ -1472,7 +1465,9 @@ static bool RegisterFunctionImpl(lua_State* L) {
             err = "function_name argument given to redis.register_function must be a string";
             break;
           }
-          name = lua_tostring(L, -1);
+          size_t len;
+          const char* str = lua_tolstring(L, -1, &len);
+          name.assign(str, len);
         } else if (key == "description") {
           if (!lua_isstring(L, -1)) {
             err = "description argument given to redis.register_function must be a string";
@@ -1525,7 +1520,9 @@ static bool RegisterFunctionImpl(lua_State* L) {
     } else if (!lua_isfunction(L, 2)) {
       err = "second argument to redis.register_function must be a function";
     } else {
-      name = lua_tostring(L, 1);
+      size_t len;
+      const char* str = lua_tolstring(L, 1, &len);
+      name.assign(str, len);
       lua_pushvalue(L, 2);
     }
   } else {
@@ -1542,11 +1539,13 @@ static bool RegisterFunctionImpl(lua_State* L) {
                    "must be at least one character long");
     return true;
   }
-  if (load->functions->count(name)) {
+  // Function names are case-insensitive (kept as given for FUNCTION LIST).
+  std::string key = LowerCase(name);
+  if (load->functions->count(key)) {
     PushErrorTable(L, "Function already exists in the library");
     return true;
   }
-  LuaEngine::Function& f = (*load->functions)[name];
+  LuaEngine::Function& f = (*load->functions)[key];
   f.name = name;
   f.desc = desc;
   f.flags = flags;
@@ -1583,8 +1582,8 @@ bool LuaEngine::LoadLibrary(std::string_view code, bool replace, std::string* ou
     *err = "Invalid library metadata";
     return false;
   }
-  std::vector<std::string> parts = SplitWords(code.substr(0, nl));
-  if (parts.empty()) {
+  std::vector<std::string> parts;
+  if (!SplitArgs(code.substr(0, nl), &parts) || parts.empty()) {
     *err = "Invalid library metadata";
     return false;
   }
@@ -1669,7 +1668,7 @@ bool LuaEngine::LoadLibrary(std::string_view code, bool replace, std::string* ou
     for (auto& [n, f] : fns) {
       auto it = functions_.find(n);
       if (it != functions_.end() && it->second->library != name) {
-        *err = "Function " + n + " already exists";
+        *err = "Function " + f.name + " already exists";
         ok = false;
         break;
       }
@@ -1732,7 +1731,7 @@ void LuaEngine::ListFunctions(ReplyWriter& w, std::string_view pattern, bool has
     for (const auto& [n, f] : lib->functions) {
       w.Map(3);
       w.Bulk("name");
-      w.Bulk(n);
+      w.Bulk(f.name);
       w.Bulk("description");
       if (f.desc.empty()) {
         w.Null();

@@ -71,7 +71,13 @@ void ScriptHelp(CommandContext& ctx) {
 }
 
 void FunctionFlush(CommandContext& ctx) {
-  if (ctx.args.size() > 3 || (ctx.args.size() == 3 && !EqNoCase(ctx.args[2], "ASYNC") &&
+  if (ctx.args.size() > 3) {
+    ctx.reply.Error(fmt::format(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try FUNCTION HELP.",
+        ctx.args[1].substr(0, 128)));
+    return;
+  }
+  if ((ctx.args.size() == 3 && !EqNoCase(ctx.args[2], "ASYNC") &&
                               !EqNoCase(ctx.args[2], "SYNC"))) {
     ctx.reply.Error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
     return;
