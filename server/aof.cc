@@ -10,6 +10,7 @@
 
 #include "server/connection.h"
 #include "server/log.h"
+#include "server/lua_engine.h"
 #include "server/resp_parser.h"
 #include "server/server.h"
 #include "server/snapshot.h"
@@ -332,6 +333,7 @@ bool Aof::Reload(std::string* err) {
   Flush();
   if (fd_ >= 0) fdatasync(fd_);
   server_->keyspace().FlushAll();
+  server_->lua().FlushFunctions();
   bool on = fd_ >= 0;
   server_->ResetAofFeed(false);
   AofManifest keep = manifest_;

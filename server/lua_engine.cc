@@ -1571,8 +1571,9 @@ static void LoadHook(lua_State* L, lua_Debug*) {
   }
 }
 
-bool LuaEngine::LoadLibrary(std::string_view code, bool replace, std::string* out_name,
-                            std::string* err) {
+// The "#!lua name=..." line of a library: its name, or false with *err (FUNCTION LOAD's texts).
+static bool ParseLibraryMeta(std::string_view code, std::string* out_name, size_t* body_at,
+                             std::string* err) {
   if (code.substr(0, 2) != "#!") {
     *err = "Missing library metadata";
     return false;
@@ -1617,6 +1618,16 @@ bool LuaEngine::LoadLibrary(std::string_view code, bool replace, std::string* ou
     *err = "Engine '" + engine + "' not found";
     return false;
   }
+  *out_name = name;
+  *body_at = nl;
+  return true;
+}
+
+bool LuaEngine::LoadLibrary(std::string_view code, bool replace, std::string* out_name,
+                            std::string* err) {
+  std::string name;
+  size_t nl;
+  if (!ParseLibraryMeta(code, &name, &nl, err)) return false;
   auto old = libraries_.find(name);
   if (old != libraries_.end() && !replace) {
     *err = "Library '" + name + "' already exists";
@@ -1693,6 +1704,50 @@ bool LuaEngine::LoadLibrary(std::string_view code, bool replace, std::string* ou
   }
   *out_name = name;
   return true;
+}
+
+std::vector<std::string> LuaEngine::LibraryCodes() const {
+  std::vector<std::string> out;
+  for (const auto& [n, lib] : libraries_) out.push_back(lib.code);
+  return out;
+}
+
+bool LuaEngine::RestoreLibraries(const std::vector<std::string>& codes, RestorePolicy policy,
+                                 std::string* err) {
+  std::vector<std::string> saved = LibraryCodes();
+  std::vector<std::string> names;
+  for (const auto& code : codes) {
+    std::string name;
+    size_t at;
+    if (!ParseLibraryMeta(code, &name, &at, err)) return false;
+    names.push_back(name);
+  }
+  bool ok = true;
+  if (policy == RestorePolicy::kFlush) {
+    FlushFunctions();
+  } else {
+    for (const auto& name : names) {
+      if (libraries_.count(name) == 0) continue;
+      if (policy == RestorePolicy::kAppend) {
+        *err = "Library " + name + " already exists";
+        return false;
+      }
+      DeleteLibrary(name);
+    }
+  }
+  for (const auto& code : codes) {
+    std::string name;
+    if (!LoadLibrary(code, false, &name, err)) {
+      ok = false;
+      break;
+    }
+  }
+  if (!ok) {  // back to the libraries as they were
+    std::string ignored_name, ignored_err;
+    FlushFunctions();
+    for (const auto& code : saved) LoadLibrary(code, false, &ignored_name, &ignored_err);
+  }
+  return ok;
 }
 
 bool LuaEngine::DeleteLibrary(std::string_view name) {

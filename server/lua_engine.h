@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/command_table.h"
 
@@ -53,6 +54,12 @@ class LuaEngine {
   bool LoadLibrary(std::string_view code, bool replace, std::string* name, std::string* err);
   void FCall(CommandContext& ctx, bool ro);
   bool DeleteLibrary(std::string_view name);
+  // The code of every library (FUNCTION DUMP, RDB and AOF images).
+  std::vector<std::string> LibraryCodes() const;
+  enum class RestorePolicy { kAppend, kReplace, kFlush };
+  // FUNCTION RESTORE / RDB loading: all libraries or none (*err as Redis words it).
+  bool RestoreLibraries(const std::vector<std::string>& codes, RestorePolicy policy,
+                        std::string* err);
   void FlushFunctions();
   void ListFunctions(ReplyWriter& w, std::string_view pattern, bool has_pattern,
                      bool with_code);

@@ -5,8 +5,10 @@
 
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include "persistence/rdb.h"
+#include "server/lua_engine.h"
 #include "server/objects.h"
 #include "server/server.h"
 
@@ -49,6 +51,10 @@ bool WriteRdbImage(Server& s, std::string* out, std::string* err) {
   enc.Aux("ctime", std::to_string(s.now_ms() / 1000));
   enc.Aux("used-mem", std::to_string(s.UsedMemory()));
   enc.Aux("aof-base", "0");
+  for (const std::string& code : s.lua().LibraryCodes()) {
+    enc.Type(rdb::kFunction2);
+    enc.String(code);
+  }
   Keyspace& ks = s.keyspace();
   bool ok = true;
   for (int db = 0; db < ks.size() && ok; ++db) {
@@ -93,11 +99,13 @@ bool WriteRdbImage(Server& s, std::string* out, std::string* err) {
   return true;
 }
 
-bool LoadRdbImage(Server& s, std::string_view data, RdbLoadStats* stats, std::string* err) {
+bool LoadRdbImage(Server& s, std::string_view data, RdbLoadStats* stats, std::string* err,
+                  bool merge_functions) {
   RdbDecoder dec(data);
   if (!dec.Header(err)) return false;
   Keyspace& ks = s.keyspace();
   int db = 0;
+  std::vector<std::string> functions;  // library codes, loaded once the image is read
   RdbRecord rec;
   while (true) {
     if (!dec.Next(&rec, err)) {
@@ -106,7 +114,15 @@ bool LoadRdbImage(Server& s, std::string_view data, RdbLoadStats* stats, std::st
     }
     switch (rec.kind) {
       case RdbRecord::kEof:
-        return dec.VerifyChecksum(err);
+        if (!dec.VerifyChecksum(err)) return false;
+        if (!functions.empty() &&
+            !s.lua().RestoreLibraries(functions,
+                                      merge_functions ? LuaEngine::RestorePolicy::kReplace
+                                                      : LuaEngine::RestorePolicy::kAppend,
+                                      err)) {
+          return false;
+        }
+        return true;
       case RdbRecord::kSelectDb:
         if (rec.db >= static_cast<uint64_t>(ks.size())) {
           *err = fmt::format("FATAL: Data file was created with a Redis server configured to "
@@ -115,9 +131,11 @@ bool LoadRdbImage(Server& s, std::string_view data, RdbLoadStats* stats, std::st
         }
         db = static_cast<int>(rec.db);
         break;
+      case RdbRecord::kFunction:
+        functions.push_back(std::move(rec.str));
+        break;
       case RdbRecord::kAux:
       case RdbRecord::kResizeDb:
-      case RdbRecord::kFunction:
         break;
       case RdbRecord::kKey: {
         if (rec.expire_ms >= 0 && rec.expire_ms <= s.now_ms()) {
@@ -165,6 +183,7 @@ bool WriteRespImage(Server& s, std::string* out, std::string* err) {
       *out += "\r\n";
     }
   };
+  for (const std::string& code : s.lua().LibraryCodes()) cmd({"FUNCTION", "LOAD", code});
   Keyspace& ks = s.keyspace();
   bool ok = true;
   for (int db = 0; db < ks.size() && ok; ++db) {
@@ -217,7 +236,7 @@ bool SaveRdbFile(Server& s, const std::string& path, std::string* err) {
 }
 
 bool LoadRdbFile(Server& s, const std::string& path, bool* found, RdbLoadStats* stats,
-                 std::string* err) {
+                 std::string* err, bool merge_functions) {
   FILE* f = fopen(path.c_str(), "rb");
   *found = f != nullptr;
   if (f == nullptr) return true;
@@ -227,7 +246,7 @@ bool LoadRdbFile(Server& s, const std::string& path, bool* found, RdbLoadStats* 
   while ((n = fread(buf, 1, sizeof(buf), f)) > 0) data.append(buf, n);
   fclose(f);
   s.keyspace().expiry_paused = true;
-  bool ok = LoadRdbImage(s, data, stats, err);
+  bool ok = LoadRdbImage(s, data, stats, err, merge_functions);
   s.keyspace().expiry_paused = false;
   return ok;
 }

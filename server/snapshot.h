@@ -19,7 +19,10 @@ struct RdbLoadStats {
 bool WriteRdbImage(Server& s, std::string* out, std::string* err);
 // Loads an image into the (normally empty) keyspace; existing keys are replaced. Keys already
 // expired are skipped. Fails without crashing on corrupt or unsupported input.
-bool LoadRdbImage(Server& s, std::string_view data, RdbLoadStats* stats, std::string* err);
+// Function libraries in the image are added to the loaded ones; one already loaded fails the
+// load, unless `merge_functions` (DEBUG RELOAD MERGE) lets the image's version replace it.
+bool LoadRdbImage(Server& s, std::string_view data, RdbLoadStats* stats, std::string* err,
+                  bool merge_functions = false);
 
 }  // namespace sable
 
@@ -31,6 +34,6 @@ bool WriteRespImage(Server& s, std::string* out, std::string* err);
 bool SaveRdbFile(Server& s, const std::string& path, std::string* err);
 // Start-up / DEBUG RELOAD: loads `path` if it exists (*found tells).
 bool LoadRdbFile(Server& s, const std::string& path, bool* found, RdbLoadStats* stats,
-                 std::string* err);
+                 std::string* err, bool merge_functions = false);
 
 }  // namespace sable

@@ -395,7 +395,7 @@ void Debug(CommandContext& ctx) {
     Log(LogLevel::kNotice, "Append Only File loaded by DEBUG LOADAOF");
     ctx.reply.Ok();
   } else if (EqNoCase(sub, "reload")) {
-    bool save = true, flush = true;
+    bool save = true, flush = true, merge = false;
     for (size_t i = 2; i < argc; ++i) {
       if (EqNoCase(ctx.args[i], "NOSAVE")) {
         save = false;
@@ -403,6 +403,7 @@ void Debug(CommandContext& ctx) {
         flush = false;
       } else if (EqNoCase(ctx.args[i], "MERGE")) {
         flush = false;
+        merge = true;
       } else {
         ctx.reply.Error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
         return;
@@ -413,11 +414,14 @@ void Debug(CommandContext& ctx) {
       ctx.reply.Error("ERR Error trying to save the DB: " + err);
       return;
     }
-    if (flush) Ks(ctx).FlushAll();
+    if (flush) {
+      Ks(ctx).FlushAll();
+      ctx.server.lua().FlushFunctions();  // emptyData() drops the functions too
+    }
     bool found = false;
     RdbLoadStats st;
     std::string path = ctx.server.config().dir + "/" + ctx.server.config().GetValue("dbfilename");
-    if (!LoadRdbFile(ctx.server, path, &found, &st, &err) || !found) {
+    if (!LoadRdbFile(ctx.server, path, &found, &st, &err, merge) || !found) {
       ctx.reply.Error("ERR Error trying to load the RDB dump" + (err.empty() ? "" : ": " + err));
       return;
     }

@@ -1,8 +1,9 @@
 // Scripting family: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT, FCALL, FCALL_RO and FUNCTION
-// (server/lua_engine.h runs them). FUNCTION DUMP/RESTORE (RDB payloads) are not supported, nor
-// are functions saved in RDB files.
+// (server/lua_engine.h runs them).
 #include <fmt/format.h>
 
+#include "persistence/crc64.h"
+#include "persistence/rdb.h"
 #include "server/commands/util.h"
 #include "server/lua_engine.h"
 
@@ -144,14 +145,84 @@ void FunctionDelete(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// The payload is what an RDB file holds for functions (one FUNCTION2 opcode and the code per
+// library), then the RDB version (2 bytes LE) and a CRC64 (8 bytes LE), as DUMP's.
+void FunctionDump(CommandContext& ctx) {
+  std::string payload;
+  RdbEncoder enc(&payload);
+  for (const std::string& code : ctx.server.lua().LibraryCodes()) {
+    enc.Type(rdb::kFunction2);
+    enc.String(code);
+  }
+  payload.push_back(static_cast<char>(rdb::kVersion & 0xff));
+  payload.push_back(static_cast<char>((rdb::kVersion >> 8) & 0xff));
+  uint64_t crc = Crc64(0, payload.data(), payload.size());
+  for (int i = 0; i < 8; ++i) payload.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+  ctx.reply.Bulk(payload);
+}
+
+void FunctionRestore(CommandContext& ctx) {
+  if (ctx.args.size() > 4) {
+    ctx.reply.Error(fmt::format(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try FUNCTION HELP.",
+        ctx.args[1].substr(0, 128)));
+    return;
+  }
+  auto policy = LuaEngine::RestorePolicy::kAppend;
+  if (ctx.args.size() == 4) {
+    if (EqNoCase(ctx.args[3], "FLUSH")) {
+      policy = LuaEngine::RestorePolicy::kFlush;
+    } else if (EqNoCase(ctx.args[3], "APPEND")) {
+      policy = LuaEngine::RestorePolicy::kAppend;
+    } else if (EqNoCase(ctx.args[3], "REPLACE")) {
+      policy = LuaEngine::RestorePolicy::kReplace;
+    } else {
+      ctx.reply.Error(
+          "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
+      return;
+    }
+  }
+  std::string_view p = ctx.args[2];
+  bool valid = p.size() >= 10;
+  if (valid) {
+    const auto* b = reinterpret_cast<const unsigned char*>(p.data());
+    size_t n = p.size();
+    int ver = b[n - 10] | (b[n - 9] << 8);
+    uint64_t stored = 0;
+    for (int i = 7; i >= 0; --i) stored = (stored << 8) | b[n - 8 + i];
+    valid = ver <= rdb::kVersion && Crc64(0, p.data(), n - 8) == stored;
+  }
+  if (!valid) {
+    ctx.reply.Error("ERR DUMP payload version or checksum are wrong");
+    return;
+  }
+  std::string_view data = p.substr(0, p.size() - 10);
+  RdbDecoder dec(data);
+  std::vector<std::string> codes;
+  std::string err;
+  while (dec.offset() < data.size()) {
+    RdbRecord rec;
+    if (!dec.Next(&rec, &err)) {
+      ctx.reply.Error("ERR failed loading the given functions payload");
+      return;
+    }
+    if (rec.kind != RdbRecord::kFunction) {
+      ctx.reply.Error("ERR given type is not a function");
+      return;
+    }
+    codes.push_back(std::move(rec.str));
+  }
+  if (!ctx.server.lua().RestoreLibraries(codes, policy, &err)) {
+    ctx.reply.Error("ERR " + err);
+    return;
+  }
+  Dirty(ctx);
+  ctx.reply.Ok();
+}
+
 void FunctionKill(CommandContext& ctx) { ctx.server.lua().Kill(ctx.reply, false); }
 
 void FunctionStats(CommandContext& ctx) { ctx.server.lua().FunctionStats(ctx.reply); }
-
-void FunctionUnsupported(CommandContext& ctx) {
-  ctx.reply.Error(fmt::format("ERR FUNCTION {} is not supported by this server yet",
-                              ctx.args[1]));
-}
 
 void FunctionHelp(CommandContext& ctx) {
   static const char* kLines[] = {
@@ -255,7 +326,7 @@ void RegisterScriptingCommands(CommandTable& t) {
   const char* wacl = "@write @slow @scripting";
   t.AddSub(f, {"delete", 3, "noscript write", 0, 0, 0, wacl, FunctionDelete, g,
                "Delete a function by name", "7.0.0"});
-  t.AddSub(f, {"dump", 2, "noscript", 0, 0, 0, acl, FunctionUnsupported, g,
+  t.AddSub(f, {"dump", 2, "noscript", 0, 0, 0, acl, FunctionDump, g,
                "Dump all functions into a serialized binary payload", "7.0.0"});
   t.AddSub(f, {"flush", -2, "noscript write", 0, 0, 0, wacl, FunctionFlush, g,
                "Deleting all functions", "7.0.0"});
@@ -267,7 +338,7 @@ void RegisterScriptingCommands(CommandTable& t) {
                "List information about all the functions", "7.0.0"});
   t.AddSub(f, {"load", -3, "noscript write denyoom", 0, 0, 0, wacl, FunctionLoad, g,
                "Create a function with the given arguments (name, code, description)", "7.0.0"});
-  t.AddSub(f, {"restore", -3, "noscript write denyoom", 0, 0, 0, wacl, FunctionUnsupported, g,
+  t.AddSub(f, {"restore", -3, "noscript write denyoom", 0, 0, 0, wacl, FunctionRestore, g,
                "Restore all the functions on the given payload", "7.0.0"});
   t.AddSub(f, {"stats", 2, "noscript allow_busy", 0, 0, 0, acl, FunctionStats, g,
                "Return information about the function currently running (name, description, duration)",

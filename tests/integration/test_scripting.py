@@ -337,3 +337,62 @@ def test_shutdown_nosave_stops_a_busy_script(spawn):
     finally:
         c.close()
         other.close()
+
+
+LIB = ("#!lua name=plib\n"
+       "redis.register_function('pf', function(keys, args) return 'persisted' end)")
+
+
+def test_function_dump_and_restore(raw):
+    raw.call("FUNCTION", "FLUSH")
+    assert raw.call("FUNCTION", "LOAD", LIB) == b"plib"
+    payload = raw.call("FUNCTION", "DUMP")
+    assert raw.call("FUNCTION", "RESTORE", payload) == E("ERR Library plib already exists")
+    assert raw.call("FUNCTION", "RESTORE", payload, "REPLACE") == b"OK"
+    assert raw.call("FUNCTION", "RESTORE", payload, "BAD") == E(
+        "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.")
+    assert raw.call("FUNCTION", "RESTORE", b"junk") == E(
+        "ERR DUMP payload version or checksum are wrong")
+    raw.call("FUNCTION", "FLUSH")
+    assert raw.call("FCALL", "pf", "0") == E("ERR Function not found")
+    assert raw.call("FUNCTION", "RESTORE", payload) == b"OK"
+    assert raw.call("FCALL", "pf", "0") == b"persisted"
+    other = ("#!lua name=other\n"
+             "redis.register_function('pf', function() return 'clash' end)")
+    raw.call("FUNCTION", "FLUSH")
+    assert raw.call("FUNCTION", "LOAD", other) == b"other"
+    assert raw.call("FUNCTION", "RESTORE", payload) == E("ERR Function pf already exists")
+    assert raw.call("FCALL", "pf", "0") == b"clash"   # nothing changed
+    assert raw.call("FUNCTION", "RESTORE", payload, "FLUSH") == b"OK"
+    assert raw.call("FCALL", "pf", "0") == b"persisted"
+    assert [lib[1] for lib in raw.call("FUNCTION", "LIST")] == [b"plib"]
+    raw.call("FUNCTION", "FLUSH")
+
+
+def test_functions_persist_in_rdb_and_aof(spawn, tmp_path):
+    srv = spawn("--appendonly", "no")
+    c = srv.raw()
+    try:
+        c.call("FUNCTION", "LOAD", LIB)
+        assert c.call("DEBUG", "RELOAD") == b"OK"
+        assert c.call("FCALL", "pf", "0") == b"persisted"
+        assert c.call("DEBUG", "RELOAD", "NOFLUSH").startswith("ERR Error trying to load the RDB")
+        assert c.call("DEBUG", "RELOAD", "NOFLUSH", "MERGE") == b"OK"
+        assert c.call("FLUSHALL") == b"OK"  # keeps the functions, as in Redis
+        assert c.call("FCALL", "pf", "0") == b"persisted"
+        # the AOF base written when the AOF is switched on carries the libraries too
+        assert c.call("CONFIG", "SET", "appendonly", "yes") == b"OK"
+        assert wait_for(lambda: info_field(c, "persistence", "aof_rewrite_in_progress") == "0")
+        assert c.call("DEBUG", "LOADAOF") == b"OK"
+        assert c.call("FCALL", "pf", "0") == b"persisted"
+        assert c.call("SAVE") == b"OK"
+    finally:
+        c.close()
+    srv.expected_exit = True
+    srv.stop()
+    srv2 = spawn("--appendonly", "no")
+    c2 = srv2.raw()
+    try:
+        assert c2.call("FCALL", "pf", "0") == b"persisted"
+    finally:
+        c2.close()
