@@ -129,7 +129,10 @@ void Server::Execute(Connection& c, ArgList args) {
     w.Simple("QUEUED");
     return;
   }
-  if (pause_end_ms != 0 && IsPaused(*spec)) {
+  // A script that declares no-writes is not a write for CLIENT PAUSE WRITE (Redis's
+  // evalGetCommandFlags / fcallGetCommandFlags).
+  if (pause_end_ms != 0 && IsPaused(*spec) &&
+      (pause_all || !lua_->DeclaresNoWrites(*spec, args))) {
     c.paused = true;
     c.paused_cmd.assign(args.begin(), args.end());
     return;

@@ -1161,6 +1161,33 @@ bool LuaEngine::Exists(std::string_view sha) const {
   return scripts_.count(s) > 0;
 }
 
+bool LuaEngine::DeclaresNoWrites(const CommandSpec& spec, ArgList args) const {
+  if (args.size() < 2) return false;
+  uint32_t flags = 0;
+  if (spec.name == "eval" || spec.name == "eval_ro") {
+    auto it = scripts_.find(Sha1Hex(args[1]));
+    if (it != scripts_.end()) {
+      flags = it->second.flags;
+    } else {
+      size_t len;
+      std::string err;
+      if (!ParseScriptShebang(args[1], &flags, &len, &err)) return false;
+    }
+  } else if (spec.name == "evalsha" || spec.name == "evalsha_ro") {
+    if (args[1].size() != 40) return false;
+    auto it = scripts_.find(LowerCase(args[1]));
+    if (it == scripts_.end()) return false;
+    flags = it->second.flags;
+  } else if (spec.name == "fcall" || spec.name == "fcall_ro") {
+    auto it = functions_.find(LowerCase(args[1]));
+    if (it == functions_.end()) return false;
+    flags = it->second->flags;
+  } else {
+    return false;
+  }
+  return !(flags & kScriptEvalCompat) && (flags & kScriptNoWrites);
+}
+
 bool LuaEngine::timed_out() const { return run_ != nullptr && run_->timed_out; }
 bool LuaEngine::running_eval() const { return run_ != nullptr && run_->eval_mode; }
 

@@ -78,6 +78,9 @@ class LuaEngine {
   bool timed_out() const;
   // The -BUSY error for the running script (eval or function).
   const char* busy_error() const;
+  // EVAL/EVALSHA/FCALL of a script or function whose flags say no-writes (it then neither
+  // writes nor may replicate, as Redis derives the command's flags from the script's).
+  bool DeclaresNoWrites(const CommandSpec& spec, ArgList args) const;
   // DEBUG set-disable-deny-scripts.
   bool disable_deny_script = false;
 

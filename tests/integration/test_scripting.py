@@ -396,3 +396,20 @@ def test_functions_persist_in_rdb_and_aof(spawn, tmp_path):
         assert c2.call("FCALL", "pf", "0") == b"persisted"
     finally:
         c2.close()
+
+
+def test_client_pause_write_lets_no_writes_scripts_run(server, raw):
+    other = server.raw()
+    try:
+        assert raw.call("CLIENT", "PAUSE", "5000", "WRITE") == b"OK"
+        # declared read-only: served during the pause
+        assert other.call("EVAL", "#!lua flags=no-writes\nreturn 1", "0") == 1
+        assert other.call("EVAL_RO", "return 2", "0") == 2
+        # may write: held until the pause ends
+        other.send_command("EVAL", "return 3", "0")
+        time.sleep(0.1)
+        assert raw.call("CLIENT", "UNPAUSE") == b"OK"
+        assert other.read_reply() == 3
+    finally:
+        raw.call("CLIENT", "UNPAUSE")
+        other.close()
