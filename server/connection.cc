@@ -1,10 +1,10 @@
 #include "server/connection.h"
 
-#include <cstdlib>
-#include <cerrno>
-#include <cstring>
-
 #include <sys/socket.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 
 #include "server/log.h"
 #include "server/server.h"
