@@ -15,6 +15,7 @@ SABLE_JOBS="${SABLE_JOBS:-2}"
 SABLE_DEB_PACKAGES=(
   build-essential cmake ninja-build pkg-config libuv1-dev libjemalloc-dev libfmt-dev liblzf-dev
   doctest-dev python3-pytest python3-redis redis-tools redis-server tcl procps util-linux
+  liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
 )
 
 if [[ -t 1 && "${TERM:-dumb}" != dumb ]]; then

@@ -15,6 +15,7 @@
 #include "server/child.h"
 #include "server/connection.h"
 #include "server/log.h"
+#include "server/lua_engine.h"
 #include "server/resp_parser.h"
 #include "server/server.h"
 #include "server/snapshot.h"
@@ -797,6 +798,7 @@ bool Aof::Reload(std::string* err) {
   server_->keyspace().FlushAll();
   if (!LoadManifest(err)) return false;
   DeleteHistory(&manifest_);
+  server_->lua().FlushFunctions();
   bool on = server_->aof_feeding();
   server_->ResetAofFeed(false);
   bool ok = Load(err);

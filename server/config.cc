@@ -40,6 +40,7 @@ bool IsHidden(const std::string& name) {
 
 const std::pair<const char*, const char*> kAliases[] = {
     {"slaveof", "replicaof"},
+    {"lua-time-limit", "busy-reply-threshold"},
     {"slave-read-only", "replica-read-only"},
     {"slave-serve-stale-data", "replica-serve-stale-data"},
     {"slave-priority", "replica-priority"},

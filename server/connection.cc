@@ -1,5 +1,8 @@
 #include "server/connection.h"
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
@@ -97,6 +100,25 @@ void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
     c->in_ = nullptr;
     c->in_cap_ = c->in_len_ = c->in_pos_ = c->cmd_start_ = 0;
   }
+}
+
+void Connection::ReadNow() {
+  if (fake_ || closing_) return;
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<const uv_handle_t*>(&handle_), &fd) != 0) return;
+  for (int rounds = 0; rounds < 16 && !closing_; ++rounds) {
+    uv_buf_t buf;
+    OnAlloc(reinterpret_cast<uv_handle_t*>(&handle_), 0, &buf);
+    ssize_t n = recv(fd, buf.base, buf.len, 0);
+    if (n > 0) {
+      OnRead(reinterpret_cast<uv_stream_t*>(&handle_), n, &buf);
+      if (static_cast<size_t>(n) < buf.len) break;
+      continue;
+    }
+    if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) Close();
+    break;
+  }
+  if (!closing_) Flush();
 }
 
 void Connection::ProtocolError(const std::string& msg) {

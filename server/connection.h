@@ -43,6 +43,9 @@ class Connection {
   // Closes now (pending output dropped) or after pending output is written.
   void Close();
   void CloseAfterReply() { close_after_reply_ = true; }
+  // Reads what the socket holds now and processes it, outside the event loop (while a script
+  // runs past busy-reply-threshold), then flushes the replies.
+  void ReadNow();
   bool closing() const { return closing_; }
   bool has_pending_output() const { return !out_.empty() || writes_in_flight_ > 0; }
   size_t output_bytes() const { return out_.size() + inflight_bytes_; }
@@ -61,6 +64,7 @@ class Connection {
   int64_t last_interaction_ms = 0;
   ReplyMode reply_mode = ReplyMode::kOn;
   bool monitor = false;
+  bool script = false;  // the Lua engine's client (Redis CLIENT_SCRIPT): commands run by scripts
   bool no_evict = false;
   const CommandSpec* last_cmd = nullptr;
   const CommandSpec* cached_cmd = nullptr;  // dispatcher's one-entry lookup cache

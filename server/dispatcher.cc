@@ -10,6 +10,7 @@
 #include "server/connection.h"
 #include "server/log.h"
 #include "server/snapshot.h"
+#include "server/lua_engine.h"
 #include "server/server.h"
 #include "server/tick_clock.h"
 
@@ -143,6 +144,13 @@ void Server::Execute(Connection& c, ArgList args) {
       return;
     }
   }
+  // A script running past busy-reply-threshold: only allow_busy commands are served.
+  if (lua_->timed_out() && !(all_flags & kCmdAllowBusy)) {
+    ++spec->stats.rejected;
+    c.multi_dirty = c.in_multi;
+    w.Error(lua_->busy_error());
+    return;
+  }
   if (c.monitor && (all_flags & (kCmdWrite | kCmdReadonly | kCmdMayReplicate))) {
     ++spec->stats.rejected;
     w.Error("ERR Replica can't interact with the keyspace");
@@ -158,14 +166,18 @@ void Server::Execute(Connection& c, ArgList args) {
     w.Simple("QUEUED");
     return;
   }
-  if (pause_end_ms != 0 && IsPaused(*spec)) {
+  // A script that declares no-writes is not a write for CLIENT PAUSE WRITE (Redis's
+  // evalGetCommandFlags / fcallGetCommandFlags).
+  if (pause_end_ms != 0 && IsPaused(*spec) &&
+      (pause_all || !lua_->DeclaresNoWrites(*spec, args))) {
     c.paused = true;
     c.paused_cmd.assign(args.begin(), args.end());
     return;
   }
   Call(c, *spec, args);
   w.set_muted(false);
-  if (!ready_keys_.empty()) HandleReadyKeys();
+  // Clients blocked on keys a running script touched are served once the script ends.
+  if (!ready_keys_.empty() && !lua_->running()) HandleReadyKeys();
 }
 
 void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
@@ -174,6 +186,9 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
   ReplyWriter& w = c.writer();
   c.last_cmd = spec;
   uint64_t errors_before = stats_.total_error_replies;
+  uint64_t nested_before = nested_errors_;
+  bool failed_outer = mark_failed;
+  mark_failed = false;
   uint64_t dirty_before = stats_.dirty;
   bool replaced_outer = prop_replaced_;
   prop_replaced_ = false;
@@ -182,7 +197,8 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
   // Within a batch of pipelined commands the end of one command is the start of the next:
   // one clock read per command instead of two.
   uint64_t start = in_batch_ ? last_tick_ : TickClock::Now();
-  CommandContext ctx{*this, c, args, w, *spec, c.db, now_ms_};
+  CommandContext ctx{*this, c, args, w, *spec, c.db,
+                     script_time_ms != 0 ? script_time_ms : now_ms_};
   spec->handler(ctx);
   last_tick_ = TickClock::Now();
   int64_t dur = TickClock::ToMicros(last_tick_ - start);
@@ -195,7 +211,12 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
       !(top.flags & (kCmdSkipMonitor | kCmdAdmin)))
     FeedMonitors(c, args);
   if (!parked) spec->stats.usec += static_cast<uint64_t>(dur);
-  if (stats_.total_error_replies != errors_before) ++spec->stats.failed;
+  // Errors of the commands a script ran are theirs, not the script's.
+  uint64_t own_errors =
+      (stats_.total_error_replies - errors_before) - (nested_errors_ - nested_before);
+  if (own_errors > 0 || mark_failed) ++spec->stats.failed;
+  mark_failed = failed_outer;
+  if (c.script) nested_errors_ += stats_.total_error_replies - errors_before;
   if (propagating() && !prop_replaced_ && stats_.dirty != dirty_before &&
       (all_flags_of(*spec) & kCmdWrite)) {
     if (exec_depth == 0 && prop_queue_.empty()) {

@@ -21,6 +21,7 @@
 #include "server/aof.h"
 #include "server/connection.h"
 #include "server/log.h"
+#include "server/lua_engine.h"
 #include "server/snapshot.h"
 
 namespace sable {
@@ -66,6 +67,7 @@ Server::Server(Config* config) : config_(config) {
   acl_ = std::make_unique<Acl>(this);
   if (!config_->requirepass.empty()) acl_->UpdateDefaultUserPassword(config_->requirepass);
   rdb_ = std::make_unique<Snapshotter>(this);
+  lua_ = std::make_unique<LuaEngine>(this);
   config_->on_change = [this](const std::string& name) { OnConfigChange(name); };
   config_->rewrite_users = [this]() {
     std::vector<std::string> lines;

@@ -28,6 +28,7 @@ class Connection;
 class Aof;
 class Acl;
 class Snapshotter;
+class LuaEngine;
 
 struct SlowlogEntry {
   uint64_t id;
@@ -129,6 +130,11 @@ class Server {
   bool propagating() const { return aof_on_ || !replicas_.empty(); }
   void FeedChange(int db, ArgList args);
   void FlushPropagation(bool wrap_in_multi);
+  // Effects queued so far, and dropping those queued after a point (redis.set_repl).
+  size_t prop_queue_size() const { return prop_queue_.size(); }
+  void DropPropagation(size_t keep) {
+    if (prop_queue_.size() > keep) prop_queue_.resize(keep);
+  }
   void AddReplica(Connection* c) { replicas_.push_back(c); repl_db_ = -1; }
   std::string& aof_buffer() { return aof_buf_; }
   void ResetAofFeed(bool on) {
@@ -153,7 +159,17 @@ class Server {
   // True if it saved (the change counter is then 0).
   bool ResetRdbAfterFlushAll();
   void OnConfigChange(const std::string& name);
-  int exec_depth = 0;  // >0 while EXEC replays its queue
+  int exec_depth = 0;  // >0 while EXEC replays its queue (or a script runs commands)
+  // Lua scripting (server/lua_engine.h).
+  LuaEngine& lua() { return *lua_; }
+  // Set by a handler whose error reply was not counted in the error stats (already counted
+  // by the command a script ran) so that the command still counts as failed.
+  bool mark_failed = false;
+  // While a script runs, its commands see the time it started (Redis's script time snapshot).
+  int64_t script_time_ms = 0;
+  size_t replica_count() const { return replicas_.size(); }
+  // Errors a script's commands got before running (rejections): counted, but not as EVAL's.
+  void AddNestedErrors(uint64_t n) { nested_errors_ += n; }
 
   // Blocking commands (see blocking.h). A handler with nothing to serve calls BlockClient and
   // returns without replying; in MULTI it must reply with its timeout value instead.
@@ -180,6 +196,8 @@ class Server {
     last_tick_ = TickClock::Now();
   }
   void EndBatch() { in_batch_ = false; }
+  // The pre-sleep work (AOF write, pending replies), also run while a script is busy.
+  void FlushPendingNow() { FlushPending(); }
 
   // CLIENT PAUSE.
   int64_t pause_end_ms = 0;
@@ -194,6 +212,7 @@ class Server {
 
   // Debug knobs.
   bool shutdown_asap = false;
+  bool shutting_down() const { return shutting_down_; }
   int exit_code = 0;
   bool debug_allowed(const Connection& c) const;
   std::string executable;
@@ -220,6 +239,8 @@ class Server {
   std::unique_ptr<Snapshotter> rdb_;
   ChildProcess child_;
   int64_t last_child_info_ms_ = 0;
+  std::unique_ptr<LuaEngine> lua_;
+  uint64_t nested_errors_ = 0;  // error replies of commands run by scripts
   CommandTable commands_;
   std::unique_ptr<Acl> acl_;
   ServerStats stats_;

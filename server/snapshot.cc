@@ -7,12 +7,14 @@
 
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include "persistence/crc64.h"
 #include "persistence/rdb.h"
 #include "server/child.h"
 #include "server/config.h"
 #include "server/log.h"
+#include "server/lua_engine.h"
 #include "server/objects.h"
 #include "server/server.h"
 
@@ -86,6 +88,10 @@ bool WriteRdbImage(Server& s, std::string* out, std::string* err, const ImageOpt
   enc.Aux("ctime", std::to_string(s.now_ms() / 1000));
   enc.Aux("used-mem", std::to_string(s.UsedMemory()));
   enc.Aux("aof-base", opt.aof_preamble ? "1" : "0");
+  for (const std::string& code : s.lua().LibraryCodes()) {
+    enc.Type(rdb::kFunction2);
+    enc.String(code);
+  }
   Keyspace& ks = s.keyspace();
   bool ok = true;
   size_t keys = 0;
@@ -141,11 +147,13 @@ bool WriteRdbImage(Server& s, std::string* out, std::string* err, const ImageOpt
   return true;
 }
 
-bool LoadRdbImage(Server& s, std::string_view data, RdbLoadStats* stats, std::string* err) {
+bool LoadRdbImage(Server& s, std::string_view data, RdbLoadStats* stats, std::string* err,
+                  bool merge_functions) {
   RdbDecoder dec(data);
   if (!dec.Header(err)) return false;
   Keyspace& ks = s.keyspace();
   int db = 0;
+  std::vector<std::string> functions;  // library codes, loaded once the image is read
   RdbRecord rec;
   rec.limits = RdbLoadLimitsOf(s.config());
   size_t empty_keys_skipped = 0;
@@ -156,7 +164,15 @@ bool LoadRdbImage(Server& s, std::string_view data, RdbLoadStats* stats, std::st
     }
     switch (rec.kind) {
       case RdbRecord::kEof:
-        return dec.VerifyChecksum(err);
+        if (!dec.VerifyChecksum(err)) return false;
+        if (!functions.empty() &&
+            !s.lua().RestoreLibraries(functions,
+                                      merge_functions ? LuaEngine::RestorePolicy::kReplace
+                                                      : LuaEngine::RestorePolicy::kAppend,
+                                      err)) {
+          return false;
+        }
+        return true;
       case RdbRecord::kSelectDb:
         if (rec.db >= static_cast<uint64_t>(ks.size())) {
           *err = fmt::format("FATAL: Data file was created with a Redis server configured to "
@@ -165,18 +181,15 @@ bool LoadRdbImage(Server& s, std::string_view data, RdbLoadStats* stats, std::st
         }
         db = static_cast<int>(rec.db);
         break;
+      case RdbRecord::kFunction:
+        functions.push_back(std::move(rec.str));
+        break;
       case RdbRecord::kAux:
         break;
       case RdbRecord::kResizeDb:
         // Size the table once instead of growing it through every power of two.
         ks.db(db).table.Reserve(static_cast<size_t>(rec.db_keys));
         break;
-      case RdbRecord::kFunction:
-        // Redis would create the library; without functions, dropping it silently would lose
-        // data, so the load fails.
-        *err = "Failed loading library, the RDB file contains function libraries, which "
-               "this server does not support (functions are not implemented)";
-        return false;
       case RdbRecord::kKey: {
         if (rec.expire_ms >= 0 && rec.expire_ms <= s.now_ms()) {
           ++stats->keys_expired;
@@ -241,6 +254,7 @@ bool WriteRespImage(Server& s, std::string* out, std::string* err, const ImageOp
     out->resize(start);
     return true;
   };
+  for (const std::string& code : s.lua().LibraryCodes()) cmd({"FUNCTION", "LOAD", code});
   Keyspace& ks = s.keyspace();
   bool ok = true;
   size_t keys = 0;
@@ -409,7 +423,7 @@ bool WriteImageFile(Server& s, const std::string& tmpfile, bool rdb_preamble) {
 }
 
 bool LoadRdbFile(Server& s, const std::string& path, bool* found, RdbLoadStats* stats,
-                 std::string* err) {
+                 std::string* err, bool merge_functions) {
   FILE* f = fopen(path.c_str(), "rb");
   *found = f != nullptr;
   if (f == nullptr) return true;
@@ -419,7 +433,7 @@ bool LoadRdbFile(Server& s, const std::string& path, bool* found, RdbLoadStats* 
   while ((n = fread(buf, 1, sizeof(buf), f)) > 0) data.append(buf, n);
   fclose(f);
   s.keyspace().expiry_paused = true;
-  bool ok = LoadRdbImage(s, data, stats, err);
+  bool ok = LoadRdbImage(s, data, stats, err, merge_functions);
   s.keyspace().expiry_paused = false;
   return ok;
 }

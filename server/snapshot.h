@@ -42,7 +42,10 @@ struct ImageOptions {
 bool WriteRdbImage(Server& s, std::string* out, std::string* err, const ImageOptions& opt = {});
 // Loads an image into the (normally empty) keyspace; existing keys are replaced. Keys already
 // expired are skipped. Fails without crashing on corrupt or unsupported input.
-bool LoadRdbImage(Server& s, std::string_view data, RdbLoadStats* stats, std::string* err);
+// Function libraries in the image are added to the loaded ones; one already loaded fails the
+// load, unless `merge_functions` (DEBUG RELOAD MERGE) lets the image's version replace it.
+bool LoadRdbImage(Server& s, std::string_view data, RdbLoadStats* stats, std::string* err,
+                  bool merge_functions = false);
 
 }  // namespace sable
 
@@ -61,7 +64,7 @@ bool RdbSaveFile(Server& s, const std::string& filename);
 bool WriteImageFile(Server& s, const std::string& tmpfile, bool rdb_preamble);
 // Start-up / DEBUG RELOAD: loads `path` if it exists (*found tells).
 bool LoadRdbFile(Server& s, const std::string& path, bool* found, RdbLoadStats* stats,
-                 std::string* err);
+                 std::string* err, bool merge_functions = false);
 
 }  // namespace sable
 

@@ -8,6 +8,7 @@
 
 #include "datastructs/glob.h"
 #include "server/commands/util.h"
+#include "server/lua_engine.h"
 #include "server/aof.h"
 #include "server/log.h"
 #include "server/objects.h"
@@ -361,13 +362,16 @@ void Debug(CommandContext& ctx) {
   } else if (EqNoCase(sub, "set-active-expire") && argc == 3) {
     Ks(ctx).active_expire_enabled = ctx.args[2] != "0";
     ctx.reply.Ok();
+  } else if (EqNoCase(sub, "set-disable-deny-scripts") && argc == 3) {
+    ctx.server.lua().disable_deny_script = atoi(std::string(ctx.args[2]).c_str()) != 0;
+    ctx.reply.Ok();
   } else if (EqNoCase(sub, "protocol") && argc == 3) {
     DebugProtocol(ctx, ctx.args[2]);
   } else if (EqNoCase(sub, "log") && argc == 3) {
     Log(LogLevel::kWarning, "DEBUG LOG: {}", ctx.args[2]);
     ctx.reply.Ok();
   } else if (EqNoCase(sub, "object") && argc == 3) {
-    KvEntry* e = Ks(ctx).Find(ctx.db, ctx.args[2], ctx.now_ms);
+    KvEntry* e = Ks(ctx).Peek(ctx.db, ctx.args[2]);  // no lazy expiry, as debug.c
     if (e == nullptr) {
       ctx.reply.Error(err::kNoKey);
       return;
@@ -387,7 +391,7 @@ void Debug(CommandContext& ctx) {
     Log(LogLevel::kNotice, "Append Only File loaded by DEBUG LOADAOF");
     ctx.reply.Ok();
   } else if (EqNoCase(sub, "reload")) {
-    bool save = true, flush = true;
+    bool save = true, flush = true, merge = false;
     for (size_t i = 2; i < argc; ++i) {
       if (EqNoCase(ctx.args[i], "NOSAVE")) {
         save = false;
@@ -395,6 +399,7 @@ void Debug(CommandContext& ctx) {
         flush = false;
       } else if (EqNoCase(ctx.args[i], "MERGE")) {
         flush = false;
+        merge = true;
       } else {
         ctx.reply.Error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
         return;
@@ -405,11 +410,14 @@ void Debug(CommandContext& ctx) {
       ctx.reply.Error("ERR Error trying to save the DB: " + err);
       return;
     }
-    if (flush) Ks(ctx).FlushAll();
+    if (flush) {
+      Ks(ctx).FlushAll();
+      ctx.server.lua().FlushFunctions();  // emptyData() drops the functions too
+    }
     bool found = false;
     RdbLoadStats st;
     std::string path = ctx.server.config().dir + "/" + ctx.server.config().GetValue("dbfilename");
-    if (!LoadRdbFile(ctx.server, path, &found, &st, &err) || !found) {
+    if (!LoadRdbFile(ctx.server, path, &found, &st, &err, merge) || !found) {
       ctx.reply.Error("ERR Error trying to load the RDB dump" + (err.empty() ? "" : ": " + err));
       return;
     }

@@ -16,6 +16,7 @@
 #include "server/aof.h"
 #include "server/child.h"
 #include "server/commands/util.h"
+#include "server/lua_engine.h"
 #include "server/objects.h"
 #include "server/snapshot.h"
 #include "server/log.h"
@@ -76,12 +77,20 @@ std::string InfoMemory(Server& s) {
   size_t rss = s.UsedMemoryRss();
   long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
   size_t total = static_cast<size_t>(pages) * static_cast<size_t>(psize);
+  size_t lua_mem = s.lua().memory();
+  size_t lua_scripts = s.lua().scripts_memory();
+  size_t fn_mem = s.lua().functions_memory();
+  size_t fn_code = s.lua().functions_code_memory();
   return fmt::format(
       "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\n"
       "used_memory_rss_human:{}\r\nused_memory_peak:{}\r\nused_memory_peak_human:{}\r\n"
       "used_memory_overhead:0\r\nused_memory_startup:0\r\nused_memory_dataset:{}\r\n"
       "allocator_allocated:{}\r\nallocator_resident:{}\r\ntotal_system_memory:{}\r\n"
-      "total_system_memory_human:{}\r\nused_memory_lua:0\r\nused_memory_scripts:0\r\n"
+      "total_system_memory_human:{}\r\nused_memory_lua:{}\r\nused_memory_vm_eval:{}\r\n"
+      "used_memory_lua_human:{}\r\nused_memory_scripts_eval:{}\r\nnumber_of_cached_scripts:{}\r\n"
+      "number_of_functions:{}\r\nused_memory_vm_functions:{}\r\n"
+      "used_memory_vm_total:{}\r\nused_memory_vm_total_human:{}\r\n"
+      "used_memory_functions:{}\r\nused_memory_scripts:{}\r\nused_memory_scripts_human:{}\r\n"
       "maxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\n"
       "mem_fragmentation_ratio:{:.2f}\r\nmem_fragmentation_bytes:{}\r\n"
       "mem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\nmem_clients_slaves:0\r\n"
@@ -89,6 +98,10 @@ std::string InfoMemory(Server& s) {
       "active_defrag_running:0\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
       used, Human(static_cast<double>(used)), rss, Human(static_cast<double>(rss)), used,
       Human(static_cast<double>(used)), used, used, rss, total, Human(static_cast<double>(total)),
+      lua_mem, lua_mem, Human(static_cast<double>(lua_mem)), lua_scripts,
+      s.lua().num_scripts(), s.lua().num_functions(), fn_mem,
+      lua_mem + fn_mem, Human(static_cast<double>(lua_mem + fn_mem)), fn_code,
+      lua_scripts + fn_code, Human(static_cast<double>(lua_scripts + fn_code)),
       s.config().maxmemory, Human(static_cast<double>(s.config().maxmemory)),
       s.config().maxmemory_policy, used ? static_cast<double>(rss) / used : 0.0,
       static_cast<int64_t>(rss) - static_cast<int64_t>(used), s.AllocatorName());
@@ -693,6 +706,11 @@ void Shutdown(CommandContext& ctx) {
     } else {
       ctx.reply.Error("ERR No shutdown in progress.");
     }
+    return;
+  }
+  // A script past busy-reply-threshold: only SHUTDOWN NOSAVE may stop the server.
+  if (!nosave && ctx.server.lua().timed_out()) {
+    ctx.reply.Error(ctx.server.lua().busy_error());
     return;
   }
   std::string err;

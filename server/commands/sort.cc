@@ -410,9 +410,10 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
     ctx.reply.Error(err::kWrongType);
     return;
   }
-  // A set's iteration order is not part of its value: a stored result (and, in Redis, one
-  // seen by a script) is sorted so that replicas and the AOF agree. (No scripting here yet.)
-  if (req.dontsort && src != nullptr && src->type() == ObjType::kSet && req.has_store) {
+  // A set's iteration order is not part of its value: a stored result, or one seen by a
+  // script, is sorted so that replicas and the AOF agree (sort.c's CLIENT_SCRIPT check).
+  if (req.dontsort && src != nullptr && src->type() == ObjType::kSet &&
+      (req.has_store || ctx.conn.script)) {
     req.dontsort = false;
     req.order.alpha = true;
     req.has_sortby = false;
