@@ -3,14 +3,14 @@ FUNCTION / FCALL commands goes to Debian's redis-server and to the server under 
 RESP2 and RESP3; raw reply bytes must be identical (error texts include the script's sha, the
 line and the Lua message).
 
-Reuses test_differential's harness (the `pair` fixture, `Side`). Left out: replies whose order
+Uses the shared harness (the `pair` fixture of conftest.py, differential.pipeline). Left out: replies whose order
 Redis leaves undefined (a set's members, FUNCTION LIST of several libraries, a Lua table's
 iteration order), the struct library (not provided), and anything timing-dependent.
 """
 
 import pytest
 
-from test_differential import Side, pair  # noqa: F401  (pair: fixture)
+from differential import pipeline
 
 
 def ev(body, *keys_and_args, numkeys=None):
@@ -277,17 +277,17 @@ CASES = [
 
 def run_cases(pair, resp3):
     ref_srv, sut_srv = pair
-    ref, sut = Side(ref_srv), Side(sut_srv)
+    ref, sut = ref_srv.raw(timeout=30), sut_srv.raw(timeout=30)
     try:
-        for side in (ref, sut):
-            side.conn.call("FLUSHALL")
-            side.conn.call("SCRIPT", "FLUSH")
-            side.conn.call("FUNCTION", "FLUSH")
+        for conn in (ref, sut):
+            conn.call("FLUSHALL")
+            conn.call("SCRIPT", "FLUSH")
+            conn.call("FUNCTION", "FLUSH")
             if resp3:
-                side.conn.call("HELLO", "3")
-            side.run_batch(SETUP)
-        a_all = ref.run_batch(CASES)
-        b_all = sut.run_batch(CASES)
+                conn.call("HELLO", "3")
+            pipeline(conn, SETUP)
+        a_all = pipeline(ref, CASES)
+        b_all = pipeline(sut, CASES)
         mismatches = [f"{cmd!r}\n  redis: {a!r}\n  sable: {b!r}"
                       for cmd, a, b in zip(CASES, a_all, b_all) if a != b]
         assert not mismatches, f"{len(mismatches)} mismatches (resp3={resp3}):\n" + "\n".join(
@@ -296,8 +296,8 @@ def run_cases(pair, resp3):
         assert sum(rep.startswith(b"-") for rep in a_all) > 60
         assert sum(not rep.startswith(b"-") for rep in a_all) > 100
     finally:
-        ref.conn.close()
-        sut.conn.close()
+        ref.close()
+        sut.close()
 
 
 def test_scripting_replies_resp2(pair):

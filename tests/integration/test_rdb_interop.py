@@ -547,11 +547,10 @@ def test_function_libraries_in_rdb(servers, tmp_path):
     assert c.save()
     sd = fresh_dir(tmp_path, "sut")
     shutil.copy(d / "dump.rdb", sd / "dump.rdb")
-    if IS_REDIS:
-        srv = servers(helpers.server_binary(), sd)
-        assert srv.client().get("k") == b"v"
-        return
-    # Functions are not implemented: losing the library silently would lose data.
-    rc, out = start_on_file(helpers.server_binary(), sd)
-    assert rc > 0, out
-    assert "function libraries" in out and "not implemented" in out, out
+    # The library loads with the data (FUNCTION2 record), and is saved again by the server.
+    srv = servers(helpers.server_binary(), sd)
+    sc = srv.client()
+    assert sc.get("k") == b"v"
+    assert sc.execute_command("FCALL", "f", 0) == 1
+    libs = sc.execute_command("FUNCTION", "LIST")
+    assert len(libs) == 1 and libs[0][1] == b"mylib"
