@@ -1,5 +1,7 @@
 #include "server/lua_engine.h"
 
+#include "server/acl.h"
+
 extern "C" {
 #include <lauxlib.h>
 #include <lua.h>
@@ -638,7 +640,16 @@ const char* AclCheckCmd(lua_State* L) {
   if (spec != nullptr && !spec->subcommands.empty() && args.size() >= 2)
     spec = spec->FindSub(args[1]);
   if (spec == nullptr) return "Invalid command passed to redis.acl_check_cmd()";
-  lua_pushboolean(L, 1);  // no ACL users here: the default user may run everything
+  Server& srv = e->server();
+  bool allowed = true;
+  Connection* caller = e->run()->caller;
+  if (caller != nullptr && caller->user != nullptr) {
+    std::vector<std::string_view> views(args.begin(), args.end());
+    int idx = 0;
+    allowed = srv.acl().CheckCommand(*caller->user, *spec,
+                                     ArgList(views.data(), views.size()), &idx) == kAclOk;
+  }
+  lua_pushboolean(L, allowed ? 1 : 0);
   return nullptr;
 }
 
@@ -1932,6 +1943,9 @@ bool LuaEngine::RunCommand(lua_State* L, bool raise_error) {
     error = "Wrong number of args calling Redis command from script";
   } else if (!disable_deny_script && (flags & kCmdNoscript)) {
     error = "This Redis command is not allowed from script";
+  } else if (int acl = srv.acl().CheckAndLog(*run->caller, *spec, al, kAclCtxLua);
+             acl != kAclOk) {
+    error = Acl::ScriptDeniedMessage(acl);  // as Redis's scriptVerifyACL: the caller's user
   } else if (run->read_only && (flags & (kCmdWrite | kCmdMayReplicate))) {
     error = "Write commands are not allowed from read-only scripts.";
   } else if ((flags & kCmdWrite) && !run->write_dirty && !EnoughGoodReplicas(srv)) {

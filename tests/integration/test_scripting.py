@@ -413,3 +413,22 @@ def test_client_pause_write_lets_no_writes_scripts_run(server, raw):
     finally:
         raw.call("CLIENT", "UNPAUSE")
         other.close()
+
+
+def test_scripts_run_with_the_callers_acl_permissions(r, server):
+    import redis as redis_py
+    r.execute_command("ACL", "SETUSER", "lua-u1", "on", ">p", "+@all", "-set", "~*")
+    try:
+        u = redis_py.Redis(host="127.0.0.1", port=server.port, username="lua-u1", password="p")
+        with pytest.raises(redis_py.ResponseError,
+                           match="The user executing the script can't run this command"):
+            u.eval("return redis.call('set','a','1')", 0)
+        assert u.eval("return redis.acl_check_cmd('set','a','1')", 0) is None  # false
+        assert u.eval("return redis.acl_check_cmd('get','a')", 0) == 1
+        entry = r.execute_command("ACL", "LOG", "1")[0]
+        fields = dict(zip(entry[::2], entry[1::2]))
+        assert fields[b"context"] == b"lua" and fields[b"object"] == b"set"
+        u.close()
+    finally:
+        r.execute_command("ACL", "DELUSER", "lua-u1")
+        r.execute_command("ACL", "LOG", "RESET")
