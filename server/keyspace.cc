@@ -109,10 +109,15 @@ void Keyspace::Replace(int db, KvEntry** link, KvEntry* e) {
 }
 
 void Keyspace::Upsert(int db, KvEntry* e, int64_t now_ms) {
+  UpsertHashed(db, e, dbs_[db]->table.HashKey(e->key()));  // hashed once for lookup and insert
+}
+
+void Keyspace::UpsertHashed(int db, KvEntry* e, uint64_t hash) {
   Db& d = *dbs_[db];
-  KvEntry** link = d.table.FindLink(e->key());
+  KvEntry** link = d.table.FindLink(e->key(), hash);
   if (link == nullptr) {
-    Insert(db, e);
+    if (e->has_expire()) ++d.volatile_keys;
+    d.table.Insert(e, hash);
   } else {
     Replace(db, link, e);
   }

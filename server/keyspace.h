@@ -56,6 +56,8 @@ class Keyspace {
   void Replace(int db, KvEntry** link, KvEntry* e);
   // Inserts or replaces (SET): frees a previous entry under the same key.
   void Upsert(int db, KvEntry* e, int64_t now_ms);
+  // Same, with the key's hash already computed (REQUIRES: hash == db(db).table.HashKey(key)).
+  void UpsertHashed(int db, KvEntry* e, uint64_t hash);
   bool Delete(int db, std::string_view key);
   // Removes the entry from the dict without freeing it (RENAME/MOVE).
   KvEntry* Detach(int db, std::string_view key);
