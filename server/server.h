@@ -62,7 +62,8 @@ class Server {
   explicit Server(Config* config);
   ~Server();
 
-  // Binds listeners; returns false (error logged) if it cannot.
+  // Binds listeners (TCP, and the unixsocket if configured); returns false (error logged) if
+  // it cannot.
   bool Listen();
   int Run();  // runs the loop until shutdown; returns exit code
   enum class ShutdownMode { kDefault, kSave, kNoSave };
@@ -189,6 +190,7 @@ class Server {
   void Cron();
   void FlushPending();
   void CloseListeners();
+  bool ListenUnix();
   void ResumePaused();
 
   Config* config_;
@@ -199,6 +201,8 @@ class Server {
   CommandTable commands_;
   ServerStats stats_;
   std::vector<uv_tcp_t*> listeners_;
+  uv_pipe_t* unix_listener_ = nullptr;  // the unixsocket listener, if configured
+  std::string unix_socket_path_;        // the unixsocket we created (removed at exit)
   uv_timer_t cron_timer_;
   uv_check_t check_;
   uv_prepare_t prepare_;
