@@ -26,6 +26,20 @@ const TableRow kTable[] = {
 #include "server/config_table.inc"
 };
 
+// Redis's HIDDEN_CONFIG testing knobs: settable and readable by exact name, left out of
+// CONFIG GET patterns. The Redis test suite sets them; not acted upon (yet).
+const TableRow kHiddenTable[] = {
+    {"rdb-key-save-delay", "0", 'I', ""},  // microseconds slept per key saved (RDB / AOF base)
+    {"key-load-delay", "0", 'I', ""},      // microseconds slept per key loaded
+    {"loading-process-events-interval-bytes", "2097152", 'I', ""},
+};
+
+bool IsHidden(const std::string& name) {
+  for (const auto& r : kHiddenTable)
+    if (name == r.name) return true;
+  return false;
+}
+
 const std::pair<const char*, const char*> kAliases[] = {
     {"slaveof", "replicaof"},
     {"slave-read-only", "replica-read-only"},
@@ -88,6 +102,7 @@ bool ParseMemory(std::string_view s, int64_t* out) {
 
 Config::Config() {
   for (const auto& r : kTable) entries_[r.name] = Entry{r.kind, r.def, r.enums};
+  for (const auto& r : kHiddenTable) entries_[r.name] = Entry{r.kind, r.def, r.enums};
   for (const auto& [a, c] : kAliases) aliases_[a] = c;
   char cwd[4096];
   if (getcwd(cwd, sizeof(cwd))) entries_["dir"].value = cwd;
@@ -438,7 +453,7 @@ std::vector<std::pair<std::string, std::string>> Config::Get(std::string_view pa
     return out;
   }
   for (const auto& [name, e] : entries_)
-    if (GlobMatch(p, name, true)) out.emplace_back(name, e.value);
+    if (!IsHidden(name) && GlobMatch(p, name, true)) out.emplace_back(name, e.value);
   for (const auto& [alias, canon] : aliases_)
     if (GlobMatch(p, alias, true)) out.emplace_back(alias, entries_.at(canon).value);
   return out;
