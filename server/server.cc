@@ -296,6 +296,9 @@ void Server::RemoveClient(Connection* c) {
 }
 
 void Server::FlushPending() {
+  // DEBUG AOF-FLUSH-SLEEP: as Redis, a pause before buffered AOF changes are written.
+  if (aof_flush_sleep_us > 0 && !aof_buf_.empty())
+    usleep(static_cast<useconds_t>(aof_flush_sleep_us));
   // The write barrier: changes reach the AOF (and, with appendfsync always, the disk) before
   // any reply to them is sent.
   if (!aof_buf_.empty()) aof_->Flush();

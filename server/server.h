@@ -180,6 +180,8 @@ class Server {
   bool debug_allowed(const Connection& c) const;
   std::string executable;
   std::string config_file;
+  // DEBUG AOF-FLUSH-SLEEP: microseconds to sleep before each write of buffered AOF changes.
+  int64_t aof_flush_sleep_us = 0;
 
  private:
   static void OnConnection(uv_stream_t* server, int status);
