@@ -27,9 +27,10 @@ const TableRow kTable[] = {
 };
 
 // Redis's HIDDEN_CONFIG testing knobs: settable and readable by exact name, left out of
-// CONFIG GET patterns. The Redis test suite sets them; not acted upon (yet).
+// CONFIG GET patterns.
 const TableRow kHiddenTable[] = {
     {"rdb-key-save-delay", "0", 'I', ""},  // microseconds slept per key saved (RDB / AOF base)
+    // Set by the Redis test suite; accepted, not acted upon yet.
     {"key-load-delay", "0", 'I', ""},      // microseconds slept per key loaded
     {"loading-process-events-interval-bytes", "2097152", 'I', ""},
 };

@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -167,8 +166,12 @@ bool Server::ListenUnix() {
   uv_pipe_init(loop_, p, 0);
   p->data = this;
   int rc = uv_pipe_bind(p, path.c_str());
-  if (rc == 0 && config_->unixsocketperm != 0 && chmod(path.c_str(), config_->unixsocketperm) != 0)
-    rc = uv_translate_sys_error(errno);
+  if (rc == 0 && config_->unixsocketperm != 0) {
+    uv_fs_t req;
+    rc = uv_fs_chmod(loop_, &req, path.c_str(), config_->unixsocketperm, nullptr);  // synchronous
+    uv_fs_req_cleanup(&req);
+    if (rc > 0) rc = 0;
+  }
   if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(p), 511, OnConnection);
   if (rc != 0) {
     uv_close(reinterpret_cast<uv_handle_t*>(p),
