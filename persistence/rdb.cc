@@ -1,5 +1,7 @@
 #include "persistence/rdb.h"
 
+#include <fmt/format.h>
+
 #include <cstring>
 #include <limits>
 
@@ -509,7 +511,10 @@ bool RdbDecoder::VerifyChecksum(std::string* err) const {
   if (stored == 0) return true;
   uint64_t crc = Crc64(0, data_.data(), eof_pos_);
   if (crc != stored) {
-    *err = "Wrong RDB checksum. Aborting now.";
+    // Redis logs "Wrong RDB checksum expected: (..) got (..). Aborting now." and then the
+    // reason "RDB CRC error" (which its test suite looks for); one line here.
+    *err = fmt::format("Wrong RDB checksum expected: ({:x}) got ({:x}). Aborting now. RDB CRC error",
+                       stored, crc);
     return false;
   }
   return true;

@@ -66,6 +66,8 @@ class Config {
   std::string logfile;
   std::string dir;
   std::string pidfile;
+  std::string unixsocket;
+  int unixsocketperm = 0;  // mode bits (CONFIG GET shows them in octal, as Redis)
   std::string enable_debug_command = "no";
   std::string maxmemory_policy = "noeviction";
   std::vector<SavePoint> save;

@@ -22,10 +22,16 @@ struct WriteReq {
 };
 }  // namespace
 
-Connection::Connection(Server* server, uint64_t id, bool fake)
-    : server_(server), id_(id), writer_(&out_), fake_(fake) {
-  if (!fake) uv_tcp_init(server->loop(), &handle_);
-  handle_.data = this;
+Connection::Connection(Server* server, uint64_t id, bool fake, bool unix_socket)
+    : server_(server), id_(id), writer_(&out_), fake_(fake), unix_(unix_socket) {
+  if (!fake) {
+    if (unix_socket) {
+      uv_pipe_init(server->loop(), &handle_.pipe, 0);
+    } else {
+      uv_tcp_init(server->loop(), &handle_.tcp);
+    }
+  }
+  handle_.handle.data = this;
   writer_.set_error_sink(&server->stats());
   created_ms = server->now_ms();
   last_interaction_ms = created_ms;
@@ -39,10 +45,12 @@ Connection::Connection(Server* server, uint64_t id, bool fake)
 Connection::~Connection() { free(in_); }
 
 void Connection::Start() {
-  uv_tcp_nodelay(&handle_, 1);
-  if (server_->config().tcp_keepalive > 0)
-    uv_tcp_keepalive(&handle_, 1, static_cast<unsigned>(server_->config().tcp_keepalive));
-  uv_read_start(reinterpret_cast<uv_stream_t*>(&handle_), OnAlloc, OnRead);
+  if (!unix_) {
+    uv_tcp_nodelay(&handle_.tcp, 1);
+    if (server_->config().tcp_keepalive > 0)
+      uv_tcp_keepalive(&handle_.tcp, 1, static_cast<unsigned>(server_->config().tcp_keepalive));
+  }
+  uv_read_start(&handle_.stream, OnAlloc, OnRead);
   reading_ = true;
 }
 
@@ -173,7 +181,7 @@ void Connection::Flush() {
   }
   if (writes_in_flight_ == 0 && !out_.empty()) {
     uv_buf_t b = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
-    int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&handle_), &b, 1);
+    int n = uv_try_write(&handle_.stream, &b, 1);
     if (n == UV_EAGAIN) n = 0;
     if (n < 0) {
       Close();
@@ -192,7 +200,7 @@ void Connection::Flush() {
       uv_buf_t wb = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
       ++writes_in_flight_;
       inflight_bytes_ += w->data.size();
-      uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&handle_), &wb, 1, OnWrite);
+      uv_write(&w->req, &handle_.stream, &wb, 1, OnWrite);
     }
   }
   if (close_after_reply_ && out_.empty() && writes_in_flight_ == 0) Close();
@@ -219,7 +227,7 @@ void Connection::Close() {
   if (closing_) return;
   closing_ = true;
   server_->RemoveClient(this);
-  uv_close(reinterpret_cast<uv_handle_t*>(&handle_), OnClose);
+  uv_close(&handle_.handle, OnClose);
 }
 
 void Connection::OnClose(uv_handle_t* h) { delete static_cast<Connection*>(h->data); }

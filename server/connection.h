@@ -24,12 +24,14 @@ enum class ReplyMode { kOn, kOff, kSkipNext };
 class Connection {
  public:
   // `fake` connections (AOF loading) have no socket; their replies are discarded.
-  Connection(Server* server, uint64_t id, bool fake = false);
+  // `unix_socket`: the client came through the unixsocket listener (a libuv pipe).
+  Connection(Server* server, uint64_t id, bool fake = false, bool unix_socket = false);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  uv_tcp_t* handle() { return &handle_; }
+  uv_stream_t* handle() { return &handle_.stream; }
+  bool is_unix_socket() const { return unix_; }
   uint64_t id() const { return id_; }
   // AOF loading: commands must be obeyed as written (Redis's mustObeyClient).
   bool fake() const { return fake_; }
@@ -58,8 +60,8 @@ class Connection {
   bool authenticated = false;
   AclUser* user = nullptr;  // ACL user (see acl.h); nullptr = superuser (internal clients)
   std::string name;
-  std::string peer;   // "ip:port"
-  std::string local;  // "ip:port"
+  std::string peer;   // "ip:port" ("<socket path>:0" for unix socket clients, as Redis)
+  std::string local;  // "ip:port" (same for unix socket clients)
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;
   ReplyMode reply_mode = ReplyMode::kOn;
@@ -94,7 +96,12 @@ class Connection {
   void ProtocolError(const std::string& msg);
 
   Server* server_;
-  uv_tcp_t handle_;
+  union Handle {
+    uv_handle_t handle;
+    uv_stream_t stream;
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+  } handle_;
   uint64_t id_;
   char* in_ = nullptr;  // query buffer [0, in_len_) of capacity in_cap_ (malloc'd)
   size_t in_len_ = 0;
@@ -111,6 +118,7 @@ class Connection {
   bool close_after_reply_ = false;
   bool reading_ = false;
   bool fake_ = false;
+  bool unix_ = false;
 };
 
 }  // namespace sable

@@ -344,6 +344,7 @@ std::string Server::ClientInfoLine(const Connection& c) const {
   std::string flags;
   if (c.monitor) flags += 'O';
   if (c.paused || c.blocked) flags += 'b';
+  if (c.is_unix_socket()) flags += 'U';
   if (c.no_evict) flags += 'e';
   if (flags.empty()) flags = "N";
   const char* cmd = "NULL";

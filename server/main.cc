@@ -103,8 +103,6 @@ int main(int argc, char** argv) {
   }
   Log(LogLevel::kNotice, "oO0OoO0OoO0Oo Sable is starting oO0OoO0OoO0Oo");
   Log(LogLevel::kNotice, "Sable version=7.0.15, bits=64, pid={}, just started", getpid());
-  Log(LogLevel::kNotice, "Sable 7.0.15 (Redis-compatible) standalone, port {}, PID: {}",
-      config.port, getpid());
   // Like Redis: make room for maxclients sockets plus the server's own descriptors.
   rlimit rl{};
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
@@ -127,17 +125,24 @@ int main(int argc, char** argv) {
 #endif
   Server server(&config);
   server.executable = argv[0];
-  std::string load_err = server.acl().LoadAtStartup(config.user_lines, config.GetValue("aclfile"));
-  if (!load_err.empty()) {
-    Log(LogLevel::kWarning, "{}", load_err);
+  std::string acl_err = server.acl().LoadAtStartup(config.user_lines, config.GetValue("aclfile"));
+  if (!acl_err.empty()) {
+    Log(LogLevel::kWarning, "{}", acl_err);
     return 1;
   }
+  // As Redis: the listeners exist before the data is loaded, so clients that connect during a
+  // long load wait in the backlog instead of being refused.
+  if (!server.Listen()) return 1;
+  // The banner comes once the server listens (as Redis's logo): whoever waits for " PID: <pid>"
+  // in the log (the Redis test suite) may connect right away.
+  Log(LogLevel::kNotice, "Sable 7.0.15 (Redis-compatible) standalone, port {}, PID: {}",
+      config.port, getpid());
+  Log(LogLevel::kNotice, "Server initialized");
+  std::string load_err;
   if (!server.LoadData(&load_err)) {
     Log(LogLevel::kWarning, "Fatal error loading the DB: {}. Exiting.", load_err);
     return 1;
   }
-  if (!server.Listen()) return 1;
-  Log(LogLevel::kNotice, "Server initialized");
   int rc = server.Run();
   return rc;
 }

@@ -161,6 +161,10 @@ void Server::CloseListenerFdsInChild() {
     uv_os_fd_t fd;
     if (uv_fileno(reinterpret_cast<uv_handle_t*>(t), &fd) == 0) close(fd);
   }
+  if (unix_listener_ != nullptr) {
+    uv_os_fd_t fd;
+    if (uv_fileno(reinterpret_cast<uv_handle_t*>(unix_listener_), &fd) == 0) close(fd);
+  }
 }
 
 bool Server::WritesDeniedByDiskError(std::string* msg) const {
@@ -208,6 +212,14 @@ void Server::UpdateClock() {
 }
 
 bool Server::Listen() {
+  if (config_->port == 0) {
+    // port 0: no TCP listener (unix socket only), as Redis.
+    if (config_->unixsocket.empty()) {
+      Log(LogLevel::kWarning, "Configured to not listen anywhere, exiting.");
+      return false;
+    }
+    return ListenUnix();
+  }
   bool any = false;
   for (std::string addr : config_->bind) {
     bool optional = false;
@@ -237,17 +249,46 @@ bool Server::Listen() {
         Log(LogLevel::kNotice, "Skipping optional bind address {}: {}", addr, uv_strerror(rc));
         continue;
       }
+      // Both lines as Redis words them: the test suite retries on another port when it sees
+      // "Failed listening on port".
       Log(LogLevel::kWarning, "Warning: Could not create server TCP listening socket {}:{}: {}",
           addr, config_->port, uv_strerror(rc));
+      Log(LogLevel::kWarning, "Failed listening on port {} (TCP), aborting.", config_->port);
       return false;
     }
     listeners_.push_back(t);
     any = true;
   }
   if (!any) {
-    Log(LogLevel::kWarning, "Failed listening on port {} (tcp), aborting.", config_->port);
+    Log(LogLevel::kWarning, "Failed listening on port {} (TCP), aborting.", config_->port);
     return false;
   }
+  return config_->unixsocket.empty() || ListenUnix();
+}
+
+// unixsocket: a stale socket file is removed first, permissions follow unixsocketperm.
+bool Server::ListenUnix() {
+  const std::string& path = config_->unixsocket;
+  unlink(path.c_str());
+  auto* p = new uv_pipe_t;
+  uv_pipe_init(loop_, p, 0);
+  p->data = this;
+  int rc = uv_pipe_bind(p, path.c_str());
+  if (rc == 0 && config_->unixsocketperm != 0) {
+    uv_fs_t req;
+    rc = uv_fs_chmod(loop_, &req, path.c_str(), config_->unixsocketperm, nullptr);  // synchronous
+    uv_fs_req_cleanup(&req);
+    if (rc > 0) rc = 0;
+  }
+  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(p), 511, OnConnection);
+  if (rc != 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(p),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_pipe_t*>(h); });
+    Log(LogLevel::kWarning, "Failed opening Unix socket: {}", uv_strerror(rc));
+    return false;
+  }
+  unix_listener_ = p;
+  unix_socket_path_ = path;
   return true;
 }
 
@@ -256,13 +297,24 @@ void Server::CloseListeners() {
     uv_close(reinterpret_cast<uv_handle_t*>(t),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
   listeners_.clear();
+  if (unix_listener_ != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(unix_listener_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_pipe_t*>(h); });
+    unix_listener_ = nullptr;
+  }
+  if (!unix_socket_path_.empty()) {
+    Log(LogLevel::kNotice, "Removing the unix socket file.");
+    unlink(unix_socket_path_.c_str());
+    unix_socket_path_.clear();
+  }
 }
 
 void Server::OnConnection(uv_stream_t* listener, int status) {
   auto* s = static_cast<Server*>(listener->data);
   if (status < 0) return;
-  auto* c = new Connection(s, s->next_client_id_++);
-  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(c->handle())) != 0) {
+  bool unix_socket = listener->type == UV_NAMED_PIPE;
+  auto* c = new Connection(s, s->next_client_id_++, false, unix_socket);
+  if (uv_accept(listener, c->handle()) != 0) {
     uv_close(reinterpret_cast<uv_handle_t*>(c->handle()),
              [](uv_handle_t* h) { delete static_cast<Connection*>(h->data); });
     return;
@@ -283,13 +335,21 @@ void Server::OnConnection(uv_stream_t* listener, int status) {
     }
     return std::pair<std::string, int>(ip, port);
   };
-  uv_tcp_getpeername(c->handle(), reinterpret_cast<sockaddr*>(&ss), &len);
-  auto [pip, pport] = fmt_addr(ss);
-  c->peer = fmt::format("{}:{}", pip, pport);
-  len = sizeof(ss);
-  uv_tcp_getsockname(c->handle(), reinterpret_cast<sockaddr*>(&ss), &len);
-  auto [lip, lport] = fmt_addr(ss);
-  c->local = fmt::format("{}:{}", lip, lport);
+  std::string pip;
+  if (unix_socket) {
+    // Redis names both ends of a unix socket connection "<unixsocket path>:0".
+    c->peer = c->local = s->unix_socket_path_ + ":0";
+  } else {
+    auto* tcp = reinterpret_cast<uv_tcp_t*>(c->handle());
+    uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&ss), &len);
+    auto [ip, pport] = fmt_addr(ss);
+    pip = ip;
+    c->peer = fmt::format("{}:{}", pip, pport);
+    len = sizeof(ss);
+    uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&ss), &len);
+    auto [lip, lport] = fmt_addr(ss);
+    c->local = fmt::format("{}:{}", lip, lport);
+  }
   ++s->stats_.total_connections;
   s->clients_[c->id()] = c;
   if (s->clients_.size() > static_cast<size_t>(s->config_->maxclients)) {
@@ -299,7 +359,8 @@ void Server::OnConnection(uv_stream_t* listener, int status) {
     s->ScheduleFlush(c);
     return;
   }
-  bool loopback = pip == "127.0.0.1" || pip == "::1" || pip.rfind("127.", 0) == 0;
+  bool loopback =
+      unix_socket || pip == "127.0.0.1" || pip == "::1" || pip.rfind("127.", 0) == 0;
   if (s->config_->protected_mode && s->config_->requirepass.empty() && !loopback) {
     c->writer().Error(
         "DENIED Redis is running in protected mode because protected mode is enabled and no "
@@ -346,6 +407,9 @@ void Server::RemoveClient(Connection* c) {
 }
 
 void Server::FlushPending() {
+  // DEBUG AOF-FLUSH-SLEEP: as Redis, a pause before buffered AOF changes are written.
+  if (aof_flush_sleep_us > 0 && !aof_buf_.empty())
+    usleep(static_cast<useconds_t>(aof_flush_sleep_us));
   // The write barrier: changes reach the AOF (and, with appendfsync always, the disk) before
   // any reply to them is sent.
   if (aof_->enabled()) aof_->Flush();
@@ -556,7 +620,10 @@ int Server::Run() {
   if (!config_->pidfile.empty()) {
     std::ofstream(config_->pidfile) << getpid() << "\n";
   }
-  Log(LogLevel::kNotice, "Ready to accept connections tcp");
+  Log(LogLevel::kNotice, "Ready to accept connections");
+  if (!unix_socket_path_.empty())
+    Log(LogLevel::kNotice, "The server is now ready to accept connections at {}",
+        unix_socket_path_);
   uv_run(loop_, UV_RUN_DEFAULT);
   CloseListeners();
   return exit_code;
@@ -565,7 +632,9 @@ int Server::Run() {
 bool Server::debug_allowed(const Connection& c) const {
   const std::string& v = config_->enable_debug_command;
   if (v == "yes") return true;
-  if (v == "local") return c.peer.rfind("127.0.0.1:", 0) == 0 || c.peer.rfind("::1:", 0) == 0;
+  if (v == "local")
+    return c.is_unix_socket() || c.peer.rfind("127.0.0.1:", 0) == 0 ||
+           c.peer.rfind("::1:", 0) == 0;
   return false;
 }
 

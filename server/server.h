@@ -66,7 +66,8 @@ class Server {
   explicit Server(Config* config);
   ~Server();
 
-  // Binds listeners; returns false (error logged) if it cannot.
+  // Binds listeners (TCP, and the unixsocket if configured); returns false (error logged) if
+  // it cannot.
   bool Listen();
   int Run();  // runs the loop until shutdown; returns exit code
   enum class ShutdownMode { kDefault, kSave, kNoSave };
@@ -217,6 +218,8 @@ class Server {
   bool debug_allowed(const Connection& c) const;
   std::string executable;
   std::string config_file;
+  // DEBUG AOF-FLUSH-SLEEP: microseconds to sleep before each write of buffered AOF changes.
+  int64_t aof_flush_sleep_us = 0;
 
  private:
   static void OnConnection(uv_stream_t* server, int status);
@@ -229,6 +232,7 @@ class Server {
   void HandleShutdownSignal();
   void FlushPending();
   void CloseListeners();
+  bool ListenUnix();
   void ResumePaused();
 
   Config* config_;
@@ -245,6 +249,8 @@ class Server {
   std::unique_ptr<Acl> acl_;
   ServerStats stats_;
   std::vector<uv_tcp_t*> listeners_;
+  uv_pipe_t* unix_listener_ = nullptr;  // the unixsocket listener, if configured
+  std::string unix_socket_path_;        // the unixsocket we created (removed at exit)
   uv_timer_t cron_timer_;
   uv_check_t check_;
   uv_prepare_t prepare_;

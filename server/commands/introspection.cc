@@ -341,9 +341,22 @@ void Debug(CommandContext& ctx) {
   if (EqNoCase(sub, "help")) {
     static const char* kLines[] = {
         "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "AOF-FLUSH-SLEEP <microsec>",
+        "    Server will sleep before flushing the AOF, this is used for testing.",
+        "DIGEST", "    Output a hex signature representing the current DB content.",
+        "DIGEST-VALUE <key> [<key> ...]",
+        "    Output a hex signature of the values of all the specified keys.",
+        "LOADAOF", "    Flush the AOF buffers on disk and reload the AOF in memory.",
         "LOG <message>", "    Write <message> to the server log.",
         "OBJECT <key>", "    Show low level info about the key and associated value.",
+        "POPULATE <count> [<prefix>] [<size>]",
+        "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+        "    it is used instead of the 'key' prefix. These are not propagated to",
+        "    replicas. Cluster slots are not respected so keys from different slots may",
+        "    end up in the same node.",
         "PROTOCOL <type>", "    Reply with a test value of the specified type.",
+        "RELOAD [option ...]",
+        "    Save the RDB on disk and reload it back to memory. Options: MERGE, NOFLUSH, NOSAVE.",
         "SET-ACTIVE-EXPIRE <0|1>", "    Enable or disable the active expiry cycle.",
         "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
         "JMAP", "    Not supported.",
@@ -358,6 +371,33 @@ void Debug(CommandContext& ctx) {
     }
     std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(secs * 1e6)));
     ctx.server.UpdateClock();
+    ctx.reply.Ok();
+  } else if (EqNoCase(sub, "aof-flush-sleep") && argc == 3) {
+    // Redis reads the value with atoi(): junk means 0 (no sleep).
+    ctx.server.aof_flush_sleep_us = atoi(std::string(ctx.args[2]).c_str());
+    ctx.reply.Ok();
+  } else if (EqNoCase(sub, "populate") && argc >= 3 && argc <= 5) {
+    // As Redis: "<prefix>:<n>" keys (prefix "key") holding "value:<n>", or that text cut or
+    // zero-padded to <size> bytes; existing keys are left alone. Not propagated, not dirty.
+    int64_t count, size = 0;
+    if (!StringToInt64(ctx.args[2], &count) || count < 0) {
+      ctx.reply.Error("ERR value is out of range, must be positive");
+      return;
+    }
+    if (argc == 5 && (!StringToInt64(ctx.args[4], &size) || size < 0)) {
+      ctx.reply.Error("ERR value is out of range, must be positive");
+      return;
+    }
+    std::string prefix = argc >= 4 ? std::string(ctx.args[3]) : "key";
+    Keyspace& ks = Ks(ctx);
+    std::string key, val;
+    for (int64_t j = 0; j < count; ++j) {
+      key = fmt::format("{}:{}", prefix, j);
+      if (ks.Find(ctx.db, key, ctx.now_ms) != nullptr) continue;
+      val = fmt::format("value:{}", j);
+      if (size > 0) val.resize(static_cast<size_t>(size), '\0');
+      ks.Insert(ctx.db, KvEntry::NewString(key, val, -1, LruClock(ctx), false));
+    }
     ctx.reply.Ok();
   } else if (EqNoCase(sub, "set-active-expire") && argc == 3) {
     Ks(ctx).active_expire_enabled = ctx.args[2] != "0";

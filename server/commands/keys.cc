@@ -208,7 +208,10 @@ void ExpireGeneric(CommandContext& ctx, bool relative, bool seconds) {
     ctx.reply.Integer(0);
     return;
   }
-  if (when <= ctx.now_ms) {
+  // A time already past deletes the key, except while loading (AOF) or on a replica, where
+  // the TTL is stored as given (Redis's checkAlreadyExpired): later commands of the AOF still
+  // see the key, and it expires once loading is over.
+  if (when <= ctx.now_ms && !ks.expiry_paused) {
     ks.Delete(ctx.db, ctx.args[1]);
     PropagateAs(ctx, {"DEL", ctx.args[1]});
   } else {
@@ -457,6 +460,10 @@ bool FlushMode(CommandContext& ctx) {
 void FlushDb(CommandContext& ctx) {
   if (!FlushMode(ctx)) return;
   Dirty(ctx, Ks(ctx).KeyCount(ctx.db));
+  // As Redis (forceCommandPropagation): FLUSHDB reaches the AOF and replicas even when the
+  // database was already empty.
+  if (ctx.server.propagating())
+    ctx.server.PropagateAs(ctx.db, std::vector<std::string>(ctx.args.begin(), ctx.args.end()));
   Ks(ctx).FlushDb(ctx.db);
   ctx.server.TouchWatchedDb(ctx.db);
   ctx.reply.Ok();
