@@ -136,6 +136,7 @@ CommandTable::CommandTable() {
   RegisterHyperLogLogCommands(*this);
   RegisterSortCommands(*this);
   RegisterGeoCommands(*this);
+  RegisterPubSubCommands(*this);
 }
 
 CommandSpec* CommandTable::Add(const CommandRow& row) {

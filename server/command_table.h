@@ -153,5 +153,6 @@ void RegisterBitmapCommands(CommandTable& t);
 void RegisterHyperLogLogCommands(CommandTable& t);
 void RegisterSortCommands(CommandTable& t);
 void RegisterGeoCommands(CommandTable& t);
+void RegisterPubSubCommands(CommandTable& t);
 
 }  // namespace sable

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -16,7 +17,10 @@
 #include "server/aof.h"
 #include "server/connection.h"
 #include "server/log.h"
+#include "server/notify.h"
+#include "server/pubsub.h"
 #include "server/snapshot.h"
+#include "server/tracking.h"
 
 namespace sable {
 
@@ -42,6 +46,9 @@ Server::Server(Config* config) : config_(config) {
   keyspace_->lru_clock = static_cast<uint32_t>(now_ms_ / 1000);
   keyspace_->on_expired = OnKeyExpired;
   keyspace_->on_expired_ctx = this;
+  pubsub_ = std::make_unique<PubSub>(this);
+  tracking_ = std::make_unique<Tracking>(this);
+  OnConfigChange("notify-keyspace-events");
   aof_ = std::make_unique<Aof>(this);
   lastsave_s = start_time_s_;
   config_->on_change = [this](const std::string& name) { OnConfigChange(name); };
@@ -61,7 +68,14 @@ void Server::OnConfigChange(const std::string& name) {
     }
   } else if (name == "hz") {
     uv_timer_set_repeat(&cron_timer_, 1000 / config_->hz);
+  } else if (name == "notify-keyspace-events") {
+    // The "new" event hooks key creation only while it is enabled.
+    keyspace_->on_new_key = (config_->notify_keyspace_events & kNotifyNew) ? OnNewKey : nullptr;
   }
+}
+
+void Server::OnNewKey(void* self, int db, std::string_view key) {
+  static_cast<Server*>(self)->NotifyKeyspaceEvent(kNotifyNew, "new", key, db);
 }
 
 bool Server::LoadData(std::string* err) {
@@ -235,6 +249,9 @@ void Server::RemoveClient(Connection* c) {
   for (auto& p : pending_flush_)
     if (p == c) p = nullptr;
   if (c->monitor) std::erase(monitors_, c);
+  pubsub_->RemoveClient(*c);
+  tracking_->Disable(*c);
+  if (current_client_ == c) current_client_ = nullptr;
   UnwatchAll(*c);
   RemoveBlocked(*c);
   std::erase(replicas_, c);
@@ -242,6 +259,10 @@ void Server::RemoveClient(Connection* c) {
 }
 
 void Server::FlushPending() {
+  // Before the loop sleeps (Redis's beforeSleep): BCAST invalidations of this cycle, and
+  // clients that went over their output buffer limit are dropped.
+  tracking_->Broadcast();
+  if (!close_asap_.empty()) CloseClientsOverLimit();
   // The write barrier: changes reach the AOF (and, with appendfsync always, the disk) before
   // any reply to them is sent.
   if (!aof_buf_.empty()) aof_->Flush();
@@ -260,6 +281,7 @@ void Server::OnCron(uv_timer_t* t) { static_cast<Server*>(t->data)->Cron(); }
 
 void Server::Cron() {
   UpdateClock();
+  if (cron_paused) return;  // DEBUG PAUSE-CRON
   ++cron_loops_;
   keyspace_->lru_clock = static_cast<uint32_t>(now_ms_ / 1000);
   // Active expiry: at most 25% of a cron period, scaled by active-expire-effort.
@@ -267,16 +289,65 @@ void Server::Cron() {
   keyspace_->ActiveExpireCycle(now_ms_, budget_us);
   keyspace_->RehashStep(1000);
   if (pause_end_ms != 0 && now_ms_ >= pause_end_ms) Unpause();
+  if (tracking_->clients() > 0) tracking_->LimitUsedSlots();
+  if (pubsub_->channel_count(false) + pubsub_->channel_count(true) + pubsub_->pattern_count())
+    CheckPubsubSoftLimits();
   if (config_->timeout > 0) {
     std::vector<Connection*> idle;
     for (auto& [id, c] : clients_)
-      if (!c->monitor && now_ms_ - c->last_interaction_ms > config_->timeout * 1000)
+      if (!c->monitor && !c->subscribed() &&
+          now_ms_ - c->last_interaction_ms > config_->timeout * 1000)
         idle.push_back(c);
     for (Connection* c : idle) c->Close();
   }
   if (shutdown_asap) {
     std::string err;
     Shutdown(ShutdownMode::kDefault, false, &err);
+  }
+}
+
+std::string_view Server::ClientType(const Connection& c) const {
+  if (std::find(replicas_.begin(), replicas_.end(), &c) != replicas_.end()) return "slave";
+  return c.subscribed() ? "pubsub" : "normal";
+}
+
+void Server::CheckOutputLimit(Connection& c) {
+  // Only the pubsub class is enforced (normal has no limit by default; replicas are streamed).
+  if (!c.subscribed() || c.closing()) return;
+  const OutputBufferLimit& lim = config_->obuf_pubsub;
+  size_t used = c.output_bytes();
+  bool over = lim.hard > 0 && used >= static_cast<size_t>(lim.hard);
+  if (lim.soft > 0 && used >= static_cast<size_t>(lim.soft)) {
+    // Redis counts whole seconds on the cached clock: over for more than soft_seconds.
+    if (c.obuf_soft_since_ms == 0) {
+      c.obuf_soft_since_ms = now_ms_;
+    } else if ((now_ms_ - c.obuf_soft_since_ms) / 1000 > lim.soft_seconds) {
+      over = true;
+    }
+  } else {
+    c.obuf_soft_since_ms = 0;
+  }
+  if (!over) return;
+  if (std::find(close_asap_.begin(), close_asap_.end(), c.id()) != close_asap_.end()) return;
+  Log(LogLevel::kWarning,
+      "Client id={} addr={} name={} scheduled to be closed ASAP for overcoming of output "
+      "buffer limits.",
+      c.id(), c.peer, c.name);
+  close_asap_.push_back(c.id());
+}
+
+void Server::CheckPubsubSoftLimits() {
+  // A subscriber that stays over the soft limit without new traffic is still dropped.
+  for (auto& [id, c] : clients_)
+    if (c->obuf_soft_since_ms != 0) CheckOutputLimit(*c);
+}
+
+void Server::CloseClientsOverLimit() {
+  std::vector<uint64_t> ids;
+  ids.swap(close_asap_);
+  for (uint64_t id : ids) {
+    Connection* c = FindClient(id);
+    if (c != nullptr) c->Close();
   }
 }
 

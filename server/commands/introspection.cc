@@ -358,6 +358,9 @@ void Debug(CommandContext& ctx) {
     std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(secs * 1e6)));
     ctx.server.UpdateClock();
     ctx.reply.Ok();
+  } else if (EqNoCase(sub, "pause-cron") && argc == 3) {
+    ctx.server.cron_paused = atoi(std::string(ctx.args[2]).c_str()) != 0;
+    ctx.reply.Ok();
   } else if (EqNoCase(sub, "set-active-expire") && argc == 3) {
     Ks(ctx).active_expire_enabled = ctx.args[2] != "0";
     ctx.reply.Ok();
@@ -409,7 +412,10 @@ void Debug(CommandContext& ctx) {
       ctx.reply.Error("ERR Error trying to save the DB: " + err);
       return;
     }
-    if (flush) Ks(ctx).FlushAll();
+    if (flush) {
+      ctx.server.SignalFlushedDb(-1);
+      Ks(ctx).FlushAll();
+    }
     bool found = false;
     RdbLoadStats st;
     std::string path = ctx.server.config().dir + "/" + ctx.server.config().GetValue("dbfilename");

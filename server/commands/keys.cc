@@ -457,16 +457,16 @@ bool FlushMode(CommandContext& ctx) {
 void FlushDb(CommandContext& ctx) {
   if (!FlushMode(ctx)) return;
   Dirty(ctx, Ks(ctx).KeyCount(ctx.db));
+  ctx.server.SignalFlushedDb(ctx.db);  // while the keys are still there, as Redis
   Ks(ctx).FlushDb(ctx.db);
-  ctx.server.TouchWatchedDb(ctx.db);
   ctx.reply.Ok();
 }
 
 void FlushAll(CommandContext& ctx) {
   if (!FlushMode(ctx)) return;
   for (int i = 0; i < Ks(ctx).size(); ++i) Dirty(ctx, Ks(ctx).KeyCount(i));
+  ctx.server.SignalFlushedDb(-1);
   Ks(ctx).FlushAll();
-  ctx.server.TouchWatchedDb(-1);
   Dirty(ctx);
   ctx.reply.Ok();
 }

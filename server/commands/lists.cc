@@ -314,7 +314,7 @@ void MPopReply(CommandContext& ctx, KvEntry* e, std::string_view key, int64_t co
   char buf[kLpIntBufSize];
   std::string_view n(buf, Int64ToChars(count > llen ? llen : count, buf));
   PropagateAs(ctx, {where == End::kHead ? "LPOP" : "RPOP", key, n});
-  ctx.server.TouchWatchedKey(ctx.db, key);  // movable keys: the dispatcher cannot see them
+  SignalModifiedKey(ctx, key);  // exactly the popped key (not every key argument)
   ctx.reply.Array(2);
   ctx.reply.Bulk(key);
   PopRangeReply(ctx, e, key, count, where);
@@ -588,7 +588,7 @@ void LTrim(CommandContext& ctx) {
   if (ltrim) PopN(ctx, e, static_cast<size_t>(ltrim), End::kHead);
   if (rtrim) PopN(ctx, e, static_cast<size_t>(rtrim), End::kTail);
   // Redis signals the key as modified even when nothing was trimmed.
-  ctx.server.TouchWatchedKey(ctx.db, key);
+  SignalModifiedKey(ctx, key);
   if (ltrim + rtrim) {
     ElementsRemoved(ctx, e, key, static_cast<size_t>(ltrim + rtrim));
   }
