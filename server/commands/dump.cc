@@ -139,6 +139,7 @@ void Restore(CommandContext& ctx) {
     if (exists) {
       Dirty(ctx);
       PropagateAs(ctx, {"DEL", key});
+      NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", key);
     } else {
       PropagateNothing(ctx);
     }
@@ -151,6 +152,7 @@ void Restore(CommandContext& ctx) {
     ks.SetExpire(ctx.db, link, when);
   }
   KeyReady(ctx, key);
+  NotifyKeyspaceEvent(ctx, kNotifyGeneric, "restore", key);
   Dirty(ctx);
   if (ttl > 0 && !absttl) {
     // Propagate the absolute expiry so replicas and the AOF agree on when it ends.

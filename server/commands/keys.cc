@@ -28,7 +28,11 @@ const char* TypeName(ObjType t) {
 void Del(CommandContext& ctx) {
   int64_t n = 0;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
-    if (LookupWrite(ctx, ctx.args[i]) != nullptr && Ks(ctx).Delete(ctx.db, ctx.args[i])) ++n;
+    if (LookupWrite(ctx, ctx.args[i]) != nullptr && Ks(ctx).Delete(ctx.db, ctx.args[i])) {
+      SignalModifiedKey(ctx, ctx.args[i]);  // only the keys really deleted
+      NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", ctx.args[i]);
+      ++n;
+    }
   }
   if (n) Dirty(ctx, n);
   ctx.reply.Integer(n);
@@ -74,6 +78,10 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   ks.Insert(ctx.db, KvEntry::WithKey(old, dst));
   KvEntry::FreeShallow(old);
   KeyReady(ctx, dst);
+  SignalModifiedKey(ctx, src);
+  SignalModifiedKey(ctx, dst);
+  NotifyKeyspaceEvent(ctx, kNotifyGeneric, "rename_from", src);
+  NotifyKeyspaceEvent(ctx, kNotifyGeneric, "rename_to", dst);
   Dirty(ctx);
   if (nx) {
     ctx.reply.Integer(1);
@@ -127,6 +135,8 @@ void Copy(CommandContext& ctx) {
   }
   ks.Insert(dstdb, KvEntry::Clone(e, dst, e->expire_ms()));
   KeyReady(ctx, dst, dstdb);
+  SignalModifiedKey(ctx, dst, dstdb);  // the source is only read
+  NotifyKeyspaceEvent(ctx, kNotifyGeneric, "copy_to", dst, dstdb);
   Dirty(ctx);
   ctx.reply.Integer(1);
 }
@@ -154,6 +164,10 @@ void Move(CommandContext& ctx) {
   KvEntry* moved = ks.Detach(ctx.db, ctx.args[1]);
   ks.Insert(static_cast<int>(d), moved);
   KeyReady(ctx, ctx.args[1], static_cast<int>(d));
+  SignalModifiedKey(ctx, ctx.args[1]);
+  SignalModifiedKey(ctx, ctx.args[1], static_cast<int>(d));
+  NotifyKeyspaceEvent(ctx, kNotifyGeneric, "move_from", ctx.args[1]);
+  NotifyKeyspaceEvent(ctx, kNotifyGeneric, "move_to", ctx.args[1], static_cast<int>(d));
   Dirty(ctx);
   ctx.reply.Integer(1);
 }
@@ -211,13 +225,17 @@ void ExpireGeneric(CommandContext& ctx, bool relative, bool seconds) {
   if (when <= ctx.now_ms) {
     ks.Delete(ctx.db, ctx.args[1]);
     PropagateAs(ctx, {"DEL", ctx.args[1]});
+    NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", ctx.args[1]);
+    Dirty(ctx);
+    ctx.reply.Integer(1);
   } else {
     ks.SetExpire(ctx.db, link, when);
     std::string w = std::to_string(when);
     PropagateAs(ctx, {"PEXPIREAT", ctx.args[1], w});
+    ctx.reply.Integer(1);
+    NotifyKeyspaceEvent(ctx, kNotifyGeneric, "expire", ctx.args[1]);
+    Dirty(ctx);
   }
-  Dirty(ctx);
-  ctx.reply.Integer(1);
 }
 
 void Expire(CommandContext& ctx) { ExpireGeneric(ctx, true, true); }
@@ -257,6 +275,7 @@ void Persist(CommandContext& ctx) {
     return;
   }
   Ks(ctx).SetExpire(ctx.db, link, -1);
+  NotifyKeyspaceEvent(ctx, kNotifyGeneric, "persist", ctx.args[1]);
   Dirty(ctx);
   ctx.reply.Integer(1);
 }
