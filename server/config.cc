@@ -271,6 +271,8 @@ std::string Config::SetArgs(const std::string& name, const std::vector<std::stri
     if (args.size() != 1) return "wrong number of arguments";
     int flags = KeyspaceEventsFromString(args[0]);
     if (flags == -1) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+    // The flags are kept as parsed: the canonical text hides 'n' next to 'A' (as Redis's).
+    notify_keyspace_events = flags;
     canon = KeyspaceEventsToString(flags);
   } else if (name == "client-output-buffer-limit") {
     std::string err = OutputBufferLimitsText(args, &canon);
@@ -329,7 +331,6 @@ void Config::Mirror(const std::string& name) {
     int64_t x = 3000;
     hll_sparse_max_bytes = ParseMemory(v, &x) ? x : 3000;
   }
-  else if (name == "notify-keyspace-events") notify_keyspace_events = KeyspaceEventsFromString(v);
   else if (name == "tracking-table-max-keys") tracking_table_max_keys = i64();
   else if (name == "client-output-buffer-limit") {
     std::istringstream is(v);

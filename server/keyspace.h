@@ -83,8 +83,8 @@ class Keyspace {
   // deletion can be propagated (AOF, replicas) as Redis does.
   void (*on_expired)(void* ctx, int db, std::string_view key) = nullptr;
   void* on_expired_ctx = nullptr;
-  // When set, called after a key is added (Redis's dbAdd "new" keyspace event); the context
-  // is on_expired_ctx.
+  // When set, called after a key is added (Redis's dbAdd "new" keyspace event), except while
+  // loading; the context is on_expired_ctx.
   void (*on_new_key)(void* ctx, int db, std::string_view key) = nullptr;
   // While loading (AOF/RDB) or on a replica, keys are never expired here.
   bool expiry_paused = false;

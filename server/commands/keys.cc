@@ -47,6 +47,7 @@ void Exists(CommandContext& ctx) {
 
 void Type(CommandContext& ctx) {
   KvEntry* e = Ks(ctx).Find(ctx.db, ctx.args[1], ctx.now_ms);
+  if (e == nullptr) NotifyKeyspaceEvent(ctx, kNotifyKeyMiss, "keymiss", ctx.args[1]);
   ctx.reply.Simple(e ? TypeName(e->type()) : "none");
 }
 
@@ -123,6 +124,7 @@ void Copy(CommandContext& ctx) {
   }
   KvEntry* e = ks.Find(ctx.db, src, ctx.now_ms);
   if (e == nullptr) {
+    NotifyKeyspaceEvent(ctx, kNotifyKeyMiss, "keymiss", src);
     ctx.reply.Integer(0);
     return;
   }

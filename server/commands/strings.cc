@@ -52,6 +52,7 @@ KvEntry** LookupReadLink(CommandContext& ctx, std::string_view key) {
   KvEntry** link = ks.FindLink(ctx.db, key, ctx.now_ms);
   if (link == nullptr) {
     ++ks.stats.keyspace_misses;
+    NotifyKeyspaceEvent(ctx, kNotifyKeyMiss, "keymiss", key);
   } else {
     ++ks.stats.keyspace_hits;
     (*link)->set_lru(ks.lru_clock);
