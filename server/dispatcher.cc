@@ -77,7 +77,8 @@ void Server::Execute(Connection& c, ArgList args) {
   const CommandSpec* top = Dispatch(c, args);
   if (current_client_ == &c) current_client_ = outer;
   // CLIENT CACHING applies to the next command (or the next transaction) only.
-  if (!c.in_multi && (top == nullptr || top->name != "client"))
+  if (c.tracking.has(ClientTracking::kCaching) && !c.in_multi &&
+      (top == nullptr || top->name != "client"))
     c.tracking.flags &= ~ClientTracking::kCaching;
 }
 
@@ -217,11 +218,11 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
     for (int i : pos) SignalModifiedKey(&c, ctx.db, args[i]);
   }
   // Client-side caching: remember what a tracking client read (default mode).
-  if ((all_flags_of(*spec) & kCmdReadonly) && c.tracking.on() &&
-      !c.tracking.has(ClientTracking::kBcast) && !IsReadOnlyScript(top))
+  if (c.tracking.on() && !c.tracking.has(ClientTracking::kBcast) &&
+      (all_flags_of(*spec) & kCmdReadonly) && !IsReadOnlyScript(top))
     tracking_->RememberKeys(c, *spec, args);
   // Invalidations for this client follow its reply (after a whole EXEC).
-  if (--call_depth_ == 0) tracking_->HandlePending();
+  if (--call_depth_ == 0 && tracking_->has_pending()) tracking_->HandlePending();
   current_client_ = outer_client;
 
   int64_t slower = config_->slowlog_log_slower_than;

@@ -68,6 +68,7 @@ class Tracking {
   // Sends invalidations that were held back because they concern the client running the
   // current command (they follow its reply).
   void HandlePending();
+  bool has_pending() const { return !pending_.empty(); }
   // Keeps the key table within tracking-table-max-keys (before commands, and in the cron).
   void LimitUsedSlots();
   // Sends the keys modified since the last call to BCAST clients (before the loop sleeps).
