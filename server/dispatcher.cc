@@ -185,8 +185,10 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
   // one clock read per command instead of two.
   uint64_t start = in_batch_ ? last_tick_ : TickClock::Now();
   CommandContext ctx{*this, c, args, w, *spec, c.db, now_ms_};
+  // The current client is the one whose top-level command runs (as Redis's current_client):
+  // commands nested in EXEC, or run by a script on a caller's behalf, keep it.
   Connection* outer_client = current_client_;
-  current_client_ = &c;
+  if (call_depth_ == 0) current_client_ = &c;
   ++call_depth_;
   spec->handler(ctx);
   last_tick_ = TickClock::Now();

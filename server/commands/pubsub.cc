@@ -107,6 +107,7 @@ void PubsubHelp(CommandContext& ctx) {
       "    Return the number of subscribers for the specified channels, excluding",
       "    pattern subscriptions(default: no channels).",
       "SHARDCHANNELS [<pattern>]",
+      // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one line, split for width
       "    Return the currently active shard level channels matching a <pattern> (default: "
       "'*').",
       "SHARDNUMSUB [<shardchannel> ...]",
