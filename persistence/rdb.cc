@@ -335,9 +335,47 @@ bool RdbDecoder::ReadValue(uint8_t type, RdbRecord* rec, std::string* err) {
       return false;
     }
     case rdb::kStreamListpacks:
-    case rdb::kStreamListpacks2:
-      *err = "Stream values are not supported (RDB type " + std::to_string(type) + ")";
-      return false;
+    case rdb::kStreamListpacks2: {
+      // The nodes (master ID, listpack) go to `blobs` in pairs; the rest (counters, groups,
+      // PELs, consumers) is walked here to find its end and handed over raw in `payload`.
+      uint64_t n;
+      if (!ReadLength(&n)) return fail("stream listpacks");
+      rec->blobs.clear();
+      for (uint64_t i = 0; i < n; ++i) {
+        std::string key, lp;
+        if (!ReadString(&key) || !ReadString(&lp)) return fail("stream node");
+        rec->blobs.push_back(std::move(key));
+        rec->blobs.push_back(std::move(lp));
+      }
+      size_t start = pos_;
+      uint64_t x;
+      std::string_view raw;
+      std::string name;
+      // length, last ID (2) and, in type 19, first ID (2), max deleted ID (2), entries added
+      int fields = type == rdb::kStreamListpacks2 ? 8 : 3;
+      for (int i = 0; i < fields; ++i)
+        if (!ReadLength(&x)) return fail("stream metadata");
+      uint64_t groups;
+      if (!ReadLength(&groups)) return fail("stream groups");
+      for (uint64_t g = 0; g < groups; ++g) {
+        if (!ReadString(&name) || !ReadLength(&x) || !ReadLength(&x)) return fail("stream group");
+        if (type == rdb::kStreamListpacks2 && !ReadLength(&x)) return fail("stream group");
+        uint64_t pel;
+        if (!ReadLength(&pel)) return fail("stream PEL");
+        for (uint64_t j = 0; j < pel; ++j)
+          if (!ReadBytes(16 + 8, &raw) || !ReadLength(&x)) return fail("stream PEL");
+        uint64_t consumers;
+        if (!ReadLength(&consumers)) return fail("stream consumers");
+        for (uint64_t c = 0; c < consumers; ++c) {
+          if (!ReadString(&name) || !ReadBytes(8, &raw) || !ReadLength(&pel))
+            return fail("stream consumer");
+          if (pel > (data_.size() - pos_) / 16 || !ReadBytes(16 * pel, &raw))
+            return fail("stream consumer PEL");
+        }
+      }
+      rec->payload.assign(data_.substr(start, pos_ - start));
+      return true;
+    }
     default:
       *err = "Unknown RDB encoding type " + std::to_string(type);
       return false;

@@ -117,8 +117,9 @@ struct RdbRecord {
   // decoded by the caller with the helpers below (collections arrive with their families).
   std::string str;
   std::vector<std::string> items;  // plain list/set/hash (flattened pairs)/zset (member, score)
-  std::string payload;             // encoded blobs (ziplist, listpack, intset, ...)
-  std::vector<std::string> blobs;  // quicklist nodes
+  std::string payload;             // encoded blobs (ziplist, listpack, intset, ...); for
+                                   // streams, the raw bytes after the nodes
+  std::vector<std::string> blobs;  // quicklist nodes; stream (master ID, listpack) pairs
   std::vector<uint64_t> container_flags;  // quicklist2 node containers
   // Set by the caller (not the decoder): the limits values are converted against.
   RdbLoadLimits limits;
@@ -142,6 +143,8 @@ class RdbDecoder {
   bool ReadLength(uint64_t* len, bool* encoded = nullptr);
   bool ReadString(std::string* out);
   bool ReadValue(uint8_t type, RdbRecord* rec, std::string* err);
+  // `n` bytes as they are (stream IDs, millisecond times).
+  bool ReadRaw(size_t n, std::string_view* out) { return ReadBytes(n, out); }
 
  private:
   bool ReadByte(uint8_t* b);

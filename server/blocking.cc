@@ -29,7 +29,7 @@ bool Server::ParseTimeout(ReplyWriter& w, std::string_view arg, int64_t* deadlin
 
 void Server::BlockClient(Connection& c, int db, const std::vector<std::string_view>& keys,
                          ObjType type, int64_t deadline_ms, bool null_array,
-                         const CommandSpec& spec, ArgList args) {
+                         const CommandSpec& spec, ArgList args, bool wake_on_delete) {
   if (reprocessing_ == &c) {  // still nothing to serve: keep its place in the queues
     reblocked_ = true;
     return;
@@ -40,6 +40,7 @@ void Server::BlockClient(Connection& c, int db, const std::vector<std::string_vi
   c.block.type = type;
   c.block.deadline_ms = deadline_ms;
   c.block.null_array = null_array;
+  c.block.wake_on_delete = wake_on_delete;
   c.block.spec = &spec;
   c.block.args.assign(args.begin(), args.end());
   for (const auto& k : c.block.keys) {
@@ -71,6 +72,11 @@ void Server::RemoveBlocked(Connection& c) {
 bool Server::UnblockClient(Connection& c, bool with_error) {
   if (!c.blocked) return false;
   RemoveBlocked(c);
+  // The call that blocked was not counted; it ends here (Redis's updateStatsOnUnblock).
+  if (c.block.spec != nullptr) {
+    ++c.block.spec->stats.calls;
+    if (with_error) ++c.block.spec->stats.failed;
+  }
   ReplyWriter& w = c.writer();
   if (with_error) {
     w.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
@@ -94,9 +100,10 @@ void Server::SignalKeyReady(int db, std::string_view key) {
 }
 
 void Server::SignalReadyKeysInDb(int db) {
+  // Every key waited on: absent ones too, for XREADGROUP clients whose stream went away.
   std::vector<std::string> keys;
   for (auto& [k, q] : blocking_keys_)
-    if (k.first == db && keyspace_->Peek(db, k.second) != nullptr) keys.push_back(k.second);
+    if (k.first == db) keys.push_back(k.second);
   for (const auto& k : keys) SignalKeyReady(db, k);
 }
 
@@ -116,9 +123,10 @@ void Server::HandleReadyKeys() {
       // and its DEL propagated after the command that signalled it.
       UpdateClock();
       for (Connection* c : queue) {
+        if (!c->blocked) continue;
         KvEntry* e = keyspace_->Find(db, key, now_ms_);
-        if (e == nullptr) break;  // nothing left to serve on this key
-        if (!c->blocked || e->type() != c->block.type) continue;
+        bool servable = e != nullptr && e->type() == c->block.type;
+        if (!servable && !c->block.wake_on_delete) continue;
         // Re-run the command as if it had just arrived; BlockClient notices a re-block.
         std::vector<std::string> args = c->block.args;
         const CommandSpec* spec = c->block.spec;

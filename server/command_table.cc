@@ -136,6 +136,8 @@ CommandTable::CommandTable() {
   RegisterHyperLogLogCommands(*this);
   RegisterSortCommands(*this);
   RegisterGeoCommands(*this);
+  RegisterStreamCommands(*this);
+  RegisterAclCommands(*this);
   RegisterPubSubCommands(*this);
 }
 

@@ -153,6 +153,8 @@ void RegisterBitmapCommands(CommandTable& t);
 void RegisterHyperLogLogCommands(CommandTable& t);
 void RegisterSortCommands(CommandTable& t);
 void RegisterGeoCommands(CommandTable& t);
+void RegisterStreamCommands(CommandTable& t);
+void RegisterAclCommands(CommandTable& t);
 void RegisterPubSubCommands(CommandTable& t);
 
 }  // namespace sable

@@ -331,6 +331,8 @@ void Config::Mirror(const std::string& name) {
     int64_t x = 3000;
     hll_sparse_max_bytes = ParseMemory(v, &x) ? x : 3000;
   }
+  else if (name == "stream-node-max-bytes") stream_node_max_bytes = i64();
+  else if (name == "stream-node-max-entries") stream_node_max_entries = i64();
   else if (name == "tracking-table-max-keys") tracking_table_max_keys = i64();
   else if (name == "client-output-buffer-limit") {
     std::istringstream is(v);
@@ -405,6 +407,8 @@ bool Config::LoadText(const std::string& text, std::string* err) {
           if (err->empty()) reason = "Can't open include file";
           else return false;
         }
+      } else if (name == "user" && !args.empty()) {
+        user_lines.push_back(args);  // ACL users, loaded by the server at startup
       } else if (name == "rename-command" || name == "loadmodule" || name == "user" ||
                  name == "sentinel") {
         reason = "Bad directive or wrong number of arguments";
@@ -524,6 +528,9 @@ bool Config::Rewrite(std::string* err) const {
     auto d = defaults.entries_.find(name);
     if (d != defaults.entries_.end() && d->second.value == e.value) continue;
     out += fmt::format("{} {}\n", name, e.value.empty() ? "\"\"" : e.value);
+  }
+  if (rewrite_users) {
+    for (const auto& l : rewrite_users()) out += l + "\n";
   }
   std::string tmp = file_ + ".tmp";
   std::ofstream o(tmp, std::ios::trunc);

@@ -49,6 +49,10 @@ class Config {
 
   // Called after a setting changes (server applies side effects: loglevel, maxclients...).
   std::function<void(const std::string& name)> on_change;
+  // `user` directives (ACL users) in file order; CONFIG REWRITE writes rewrite_users()'s
+  // lines ("user NAME RULES...") in their place.
+  std::vector<std::vector<std::string>> user_lines;
+  std::function<std::vector<std::string>()> rewrite_users;
 
   // Typed mirrors of hot settings (kept in sync by Set).
   int port = 6379;
@@ -83,6 +87,8 @@ class Config {
   int64_t zset_max_listpack_entries = 128;
   int64_t zset_max_listpack_value = 64;
   int64_t hll_sparse_max_bytes = 3000;
+  int64_t stream_node_max_bytes = 4096;
+  int64_t stream_node_max_entries = 100;
   // Pub/Sub, keyspace events and client-side caching.
   int notify_keyspace_events = 0;  // NotifyFlag bits (server/notify.h)
   int64_t tracking_table_max_keys = 1000000;

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "server/acl.h"
 #include "server/log.h"
 #include "server/server.h"
 
@@ -25,7 +26,11 @@ Connection::Connection(Server* server, uint64_t id, bool fake)
   writer_.set_error_sink(&server->stats());
   created_ms = server->now_ms();
   last_interaction_ms = created_ms;
-  authenticated = server->config().requirepass.empty();
+  if (fake) {
+    authenticated = true;
+  } else {
+    server->acl().SetDefaultAuth(*this);
+  }
 }
 
 Connection::~Connection() { free(in_); }

@@ -20,6 +20,7 @@ namespace sable {
 
 class Server;
 struct CommandSpec;
+struct AclUser;
 
 enum class ReplyMode { kOn, kOff, kSkipNext };
 
@@ -33,6 +34,8 @@ class Connection {
 
   uv_tcp_t* handle() { return &handle_; }
   uint64_t id() const { return id_; }
+  // AOF loading: commands must be obeyed as written (Redis's mustObeyClient).
+  bool fake() const { return fake_; }
   ReplyWriter& writer() { return writer_; }
 
   void Start();  // begin reading
@@ -53,6 +56,7 @@ class Connection {
   // Session state (read/written by commands).
   int db = 0;
   bool authenticated = false;
+  AclUser* user = nullptr;  // ACL user (see acl.h); nullptr = superuser (internal clients)
   std::string name;
   std::string peer;   // "ip:port"
   std::string local;  // "ip:port"

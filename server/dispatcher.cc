@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "server/acl.h"
 #include "server/connection.h"
 #include "server/log.h"
 #include "server/pubsub.h"
@@ -126,10 +127,20 @@ const CommandSpec* Server::Dispatch(Connection& c, ArgList args) {
     return spec->parent ? spec->parent : spec;
   }
   const CommandSpec& top = spec->parent ? *spec->parent : *spec;
-  if (!c.authenticated && !(spec->flags & kCmdNoAuth) && !(top.flags & kCmdNoAuth)) {
+  if (!c.authenticated && acl_->AuthRequired(c) && !(spec->flags & kCmdNoAuth) &&
+      !(top.flags & kCmdNoAuth)) {
     ++spec->stats.rejected;
     w.Error("NOAUTH Authentication required.");
     return &top;
+  }
+  if (c.user != nullptr && !c.user->unrestricted) {  // ACL: command, keys, channels
+    int r = acl_->CheckAndLog(c, *spec, args, c.in_multi ? kAclCtxMulti : kAclCtxToplevel);
+    if (r != kAclOk) {
+      ++spec->stats.rejected;
+      c.multi_dirty = c.in_multi;
+      w.Error(Acl::DeniedMessage(r, *spec));
+      return &top;
+    }
   }
   // Keep client-side caching metadata within tracking-table-max-keys (even for a command
   // that only gets queued: its invalidations come before QUEUED, as in Redis).
@@ -194,11 +205,14 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
   last_tick_ = TickClock::Now();
   int64_t dur = TickClock::ToMicros(last_tick_ - start);
   ++stats_.total_commands;
-  ++spec->stats.calls;
+  // A command that parked its client is counted (calls, time, errors, slowlog) when it ends,
+  // by the re-run that serves it or by UnblockClient, as Redis does.
+  const bool parked = c.blocked || (reprocessing_ == &c && reblocked_);
+  if (!parked) ++spec->stats.calls;
   if (!monitors_.empty() && !(spec->flags & (kCmdSkipMonitor | kCmdAdmin)) &&
       !(top.flags & (kCmdSkipMonitor | kCmdAdmin)))
     FeedMonitors(c, args);
-  spec->stats.usec += static_cast<uint64_t>(dur);
+  if (!parked) spec->stats.usec += static_cast<uint64_t>(dur);
   if (stats_.total_error_replies != errors_before) ++spec->stats.failed;
   if (propagating() && !prop_replaced_ && stats_.dirty != dirty_before &&
       (all_flags_of(*spec) & kCmdWrite)) {
@@ -228,7 +242,7 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
   current_client_ = outer_client;
 
   int64_t slower = config_->slowlog_log_slower_than;
-  if (slower >= 0 && dur >= slower && !(spec->flags & kCmdSkipSlowlog) &&
+  if (!parked && slower >= 0 && dur >= slower && !(spec->flags & kCmdSkipSlowlog) &&
       !(top.flags & kCmdSkipSlowlog)) {
     SlowlogEntry e;
     e.id = next_slowlog_id++;
@@ -366,11 +380,12 @@ std::string Server::ClientInfoLine(const Connection& c) const {
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} "
       "ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 "
-      "oll=0 omem={} tot-mem={} events=r cmd={} user=default redir={} resp={}",
+      "oll=0 omem={} tot-mem={} events=r cmd={} user={} redir={} resp={}",
       c.id(), c.peer, c.local, c.id() + 7, c.name, (now_ms_ - c.created_ms) / 1000,
       (now_ms_ - c.last_interaction_ms) / 1000, flags, c.db, sub, psub, ssub, multi,
       c.query_buffer_size(), c.query_buffer_free(), c.output_bytes(),
-      c.query_buffer_size() + c.query_buffer_free() + c.output_bytes() + 1024, cmdname, redir,
+      c.query_buffer_size() + c.query_buffer_free() + c.output_bytes() + 1024, cmdname,
+      c.user != nullptr ? c.user->name : "(superuser)", redir,
       const_cast<Connection&>(c).writer().proto());
 }
 

@@ -17,6 +17,7 @@ Keyspace::Keyspace(int databases, const HashSeed* seed) {
 }
 
 Keyspace::~Keyspace() {
+  on_stream_removed = nullptr;  // the owner's blocking state may be gone already
   FlushAll();
   for (Db* d : dbs_) delete d;
 }
@@ -50,14 +51,40 @@ KvEntry* Keyspace::FindRead(int db, std::string_view key, int64_t now_ms) {
     ++stats.keyspace_misses;
   } else {
     ++stats.keyspace_hits;
-    e->set_lru(lru_clock);
+    TouchAccess(e);
   }
   return e;
+}
+
+uint8_t Keyspace::LfuCounter(const KvEntry* e) const {
+  uint32_t ldt = e->lru() >> 8, counter = e->lru() & 255, now = LfuMinutes();
+  uint32_t elapsed = now >= ldt ? now - ldt : 65535 - ldt + now;
+  uint32_t periods = lfu_decay_time > 0 ? elapsed / static_cast<uint32_t>(lfu_decay_time) : 0;
+  return static_cast<uint8_t>(periods >= counter ? 0 : counter - periods);
+}
+
+void Keyspace::TouchAccess(KvEntry* e) {
+  if (!lfu) {
+    e->set_lru(lru_clock);
+    return;
+  }
+  uint8_t counter = LfuCounter(e);
+  if (counter < 255) {
+    // Redis's LFULogIncr: increment with probability 1 / ((counter - 5) * factor + 1).
+    lfu_rng_ ^= lfu_rng_ << 13;
+    lfu_rng_ ^= lfu_rng_ >> 7;
+    lfu_rng_ ^= lfu_rng_ << 17;
+    double r = static_cast<double>(lfu_rng_ >> 11) / static_cast<double>(1ull << 53);
+    double base = counter > kLfuInitVal ? counter - kLfuInitVal : 0;
+    if (r < 1.0 / (base * lfu_log_factor + 1)) ++counter;
+  }
+  e->set_lru(LfuAccess(counter));
 }
 
 void Keyspace::ExpireNow(int db, KvEntry* e) {
   Db& d = *dbs_[db];
   if (on_expired) on_expired(on_expired_ctx, db, e->key());
+  StreamRemoved(db, e);
   d.table.Erase(e->key());
   --d.volatile_keys;
   ++stats.expired_keys;
@@ -76,6 +103,7 @@ void Keyspace::Replace(int db, KvEntry** link, KvEntry* e) {
   Db& d = *dbs_[db];
   KvEntry* old = *link;
   if (old == e) return;
+  StreamRemoved(db, old);
   if (old->has_expire()) --d.volatile_keys;
   if (e->has_expire()) ++d.volatile_keys;
   d.table.ReplaceAt(link, e);
@@ -102,7 +130,9 @@ bool Keyspace::Delete(int db, std::string_view key) {
 KvEntry* Keyspace::Detach(int db, std::string_view key) {
   Db& d = *dbs_[db];
   KvEntry* e = d.table.Erase(key);
-  if (e != nullptr && e->has_expire()) --d.volatile_keys;
+  if (e == nullptr) return nullptr;
+  if (e->has_expire()) --d.volatile_keys;
+  StreamRemoved(db, e);
   return e;
 }
 
@@ -127,7 +157,10 @@ KvEntry* Keyspace::SetExpire(int db, KvEntry** link, int64_t ms) {
 
 void Keyspace::FlushDb(int db) {
   Db& d = *dbs_[db];
-  d.table.Clear([](KvEntry* e) { KvEntry::Free(e); });
+  d.table.Clear([this, db](KvEntry* e) {
+    StreamRemoved(db, e);
+    KvEntry::Free(e);
+  });
   d.volatile_keys = 0;
   d.expire_cursor = 0;
   d.avg_ttl = 0;

@@ -83,6 +83,11 @@ class Keyspace {
   // deletion can be propagated (AOF, replicas) as Redis does.
   void (*on_expired)(void* ctx, int db, std::string_view key) = nullptr;
   void* on_expired_ctx = nullptr;
+  // Called for every stream value leaving the keyspace (deleted, overwritten, renamed away,
+  // expired, flushed), before it is freed: clients blocked in XREADGROUP on the key must be
+  // told (Redis signals such keys as ready). Spurious calls are harmless.
+  void (*on_stream_removed)(void* ctx, int db, std::string_view key) = nullptr;
+  void* on_stream_removed_ctx = nullptr;
   // When set, called after a key is added (Redis's dbAdd "new" keyspace event), except while
   // loading; the context is on_expired_ctx.
   void (*on_new_key)(void* ctx, int db, std::string_view key) = nullptr;
@@ -93,8 +98,29 @@ class Keyspace {
   uint32_t lru_clock = 0;  // seconds, set by the server cron/loop
   bool active_expire_enabled = true;
 
+  // Access tracking in the entries' 24-bit field, as Redis: LRU (seconds clock) or, under an
+  // LFU maxmemory-policy, LFU (16-bit minutes of last decrement << 8 | 8-bit log counter).
+  bool lfu = false;
+  int lfu_log_factor = 10;
+  int lfu_decay_time = 1;  // minutes per counter decrement; 0 = never
+  // The field value for a new entry (LRU: now; LFU: now, counter 5).
+  uint32_t InitialAccess() const { return lfu ? (LfuMinutes() << 8) | kLfuInitVal : lru_clock; }
+  // The field value for an entry whose LFU counter is `freq` (RESTORE ... FREQ, RDB FREQ).
+  uint32_t LfuAccess(uint8_t freq) const { return (LfuMinutes() << 8) | freq; }
+  // The decayed LFU counter of `e` (OBJECT FREQ); meaningful only when lfu.
+  uint8_t LfuCounter(const KvEntry* e) const;
+  // Records an access to `e` (LRU clock or LFU logarithmic increment).
+  void TouchAccess(KvEntry* e);
+  static constexpr uint8_t kLfuInitVal = 5;
+
  private:
+  uint32_t LfuMinutes() const { return (lru_clock / 60) & 65535; }
   void ExpireNow(int db, KvEntry* e);
+  void StreamRemoved(int db, const KvEntry* e) {
+    if (e->type() == ObjType::kStream && on_stream_removed)
+      on_stream_removed(on_stream_removed_ctx, db, e->key());
+  }
+  uint64_t lfu_rng_ = 0x9E3779B97F4A7C15ull;
   std::vector<Db*> dbs_;
   int expire_db_cursor_ = 0;
 };

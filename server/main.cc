@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string>
 
+#include "server/acl.h"
 #include "server/config.h"
 #include "server/log.h"
 #include "server/server.h"
@@ -126,7 +127,11 @@ int main(int argc, char** argv) {
 #endif
   Server server(&config);
   server.executable = argv[0];
-  std::string load_err;
+  std::string load_err = server.acl().LoadAtStartup(config.user_lines, config.GetValue("aclfile"));
+  if (!load_err.empty()) {
+    Log(LogLevel::kWarning, "{}", load_err);
+    return 1;
+  }
   if (!server.LoadData(&load_err)) {
     Log(LogLevel::kWarning, "Fatal error loading the DB: {}. Exiting.", load_err);
     return 1;

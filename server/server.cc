@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -14,6 +15,8 @@
 #include <jemalloc/jemalloc.h>
 #endif
 
+#include "datastructs/numbers.h"
+#include "server/acl.h"
 #include "server/aof.h"
 #include "server/connection.h"
 #include "server/log.h"
@@ -46,12 +49,39 @@ Server::Server(Config* config) : config_(config) {
   keyspace_->lru_clock = static_cast<uint32_t>(now_ms_ / 1000);
   keyspace_->on_expired = OnKeyExpired;
   keyspace_->on_expired_ctx = this;
+  keyspace_->on_stream_removed = [](void* self, int db, std::string_view key) {
+    static_cast<Server*>(self)->SignalKeyReady(db, key);
+  };
+  keyspace_->on_stream_removed_ctx = this;
   pubsub_ = std::make_unique<PubSub>(this);
   tracking_ = std::make_unique<Tracking>(this);
   OnConfigChange("notify-keyspace-events");
   aof_ = std::make_unique<Aof>(this);
   lastsave_s = start_time_s_;
+  acl_ = std::make_unique<Acl>(this);
+  // A subscriber whose user lost access to one of its channels or patterns is disconnected
+  // (Redis's ACLKillPubsubClientsIfNeeded).
+  acl_->pubsub_violates = [](Connection& c,
+                             const std::function<bool(std::string_view, bool)>& allowed) {
+    if (!c.subscribed()) return false;
+    for (const std::string& p : c.pubsub->patterns)
+      if (!allowed(p, true)) return true;
+    for (const std::string& ch : c.pubsub->channels)
+      if (!allowed(ch, false)) return true;
+    for (const std::string& ch : c.pubsub->shard_channels)
+      if (!allowed(ch, false)) return true;
+    return false;
+  };
+  if (!config_->requirepass.empty()) acl_->UpdateDefaultUserPassword(config_->requirepass);
   config_->on_change = [this](const std::string& name) { OnConfigChange(name); };
+  config_->rewrite_users = [this]() {
+    std::vector<std::string> lines;
+    if (!config_->GetValue("aclfile").empty()) return lines;  // users live in the ACL file
+    for (const auto& [name, u] : acl_->users())
+      lines.push_back("user " + name + " " + acl_->Describe(*u));
+    return lines;
+  };
+  ApplyAccessPolicy();
 }
 
 void Server::OnConfigChange(const std::string& name) {
@@ -66,6 +96,11 @@ void Server::OnConfigChange(const std::string& name) {
     } else {
       aof_->Disable();
     }
+  } else if (name == "maxmemory-policy" || name == "lfu-log-factor" ||
+             name == "lfu-decay-time") {
+    ApplyAccessPolicy();
+  } else if (name == "requirepass") {
+    acl_->UpdateDefaultUserPassword(config_->requirepass);
   } else if (name == "hz") {
     uv_timer_set_repeat(&cron_timer_, 1000 / config_->hz);
   } else if (name == "notify-keyspace-events") {
@@ -76,6 +111,17 @@ void Server::OnConfigChange(const std::string& name) {
 
 void Server::OnNewKey(void* self, int db, std::string_view key) {
   static_cast<Server*>(self)->NotifyKeyspaceEvent(kNotifyNew, "new", key, db);
+}
+
+void Server::ApplyAccessPolicy() {
+  Keyspace& ks = *keyspace_;
+  ks.lfu = config_->maxmemory_policy.find("lfu") != std::string::npos;
+  int64_t v = 10;
+  StringToInt64(config_->GetValue("lfu-log-factor"), &v);
+  ks.lfu_log_factor = static_cast<int>(std::clamp<int64_t>(v, 0, INT_MAX));
+  v = 1;
+  StringToInt64(config_->GetValue("lfu-decay-time"), &v);
+  ks.lfu_decay_time = static_cast<int>(std::clamp<int64_t>(v, 0, INT_MAX));
 }
 
 bool Server::LoadData(std::string* err) {
@@ -287,6 +333,7 @@ void Server::Cron() {
   // Active expiry: at most 25% of a cron period, scaled by active-expire-effort.
   int64_t budget_us = 1000000 / config_->hz / 4 * (config_->active_expire_effort + 3) / 4;
   keyspace_->ActiveExpireCycle(now_ms_, budget_us);
+  if (!ready_keys_.empty()) HandleReadyKeys();  // an expired stream fails its XREADGROUP clients
   keyspace_->RehashStep(1000);
   if (pause_end_ms != 0 && now_ms_ >= pause_end_ms) Unpause();
   if (tracking_->clients() > 0) tracking_->LimitUsedSlots();

@@ -25,6 +25,7 @@ namespace sable {
 
 class Connection;
 class Aof;
+class Acl;
 class PubSub;
 class Tracking;
 
@@ -111,6 +112,7 @@ class Server {
   Config& config() { return *config_; }
   Keyspace& keyspace() { return *keyspace_; }
   CommandTable& commands() { return commands_; }
+  Acl& acl() { return *acl_; }
   ServerStats& stats() { return stats_; }
   uv_loop_t* loop() { return loop_; }
   int64_t now_ms() const { return now_ms_; }
@@ -167,7 +169,9 @@ class Server {
   // `timeout_ms` is absolute (0 = forever).
   void BlockClient(Connection& c, int db, const std::vector<std::string_view>& keys,
                    ObjType type, int64_t deadline_ms, bool null_array, const CommandSpec& spec,
-                   ArgList args);
+                   ArgList args, bool wake_on_delete = false);
+  // True while `c`'s blocked command is being run again because a key became ready.
+  bool reprocessing(const Connection& c) const { return reprocessing_ == &c; }
   // A push/add made `key` ready: blocked clients are served after the current command.
   void SignalKeyReady(int db, std::string_view key);
   // After SWAPDB: every key a client waits on in `db` that now holds data becomes ready.
@@ -221,6 +225,7 @@ class Server {
   std::unique_ptr<Keyspace> keyspace_;
   std::unique_ptr<Aof> aof_;
   CommandTable commands_;
+  std::unique_ptr<Acl> acl_;
   ServerStats stats_;
   std::vector<uv_tcp_t*> listeners_;
   uv_timer_t cron_timer_;
@@ -238,6 +243,7 @@ class Server {
   uv_timer_t block_timer_;
   size_t blocked_count_ = 0;
   static void OnKeyExpired(void* self, int db, std::string_view key);
+  void ApplyAccessPolicy();  // maxmemory-policy / lfu-* settings into the keyspace
   static void OnNewKey(void* self, int db, std::string_view key);
   void PublishKeyspaceEvent(std::string_view event, std::string_view key, int db);
   void CloseClientsOverLimit();

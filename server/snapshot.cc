@@ -147,7 +147,7 @@ bool LoadRdbImage(Server& s, std::string_view data, RdbLoadStats* stats, std::st
         }
         KvEntry* e;
         if (rec.type == rdb::kString) {
-          e = KvEntry::NewString(rec.key, rec.str, rec.expire_ms, s.keyspace().lru_clock);
+          e = KvEntry::NewString(rec.key, rec.str, rec.expire_ms, s.keyspace().InitialAccess());
         } else {
           bool known;
           ObjType t = ObjTypeOfRdb(rec.type, &known);
@@ -170,7 +170,7 @@ bool LoadRdbImage(Server& s, std::string_view data, RdbLoadStats* stats, std::st
             *err = fmt::format("Corrupt value for key '{}': {}", rec.key, *err);
             return false;
           }
-          e = KvEntry::NewPtr(rec.key, t, obj, rec.expire_ms, s.keyspace().lru_clock);
+          e = KvEntry::NewPtr(rec.key, t, obj, rec.expire_ms, s.keyspace().InitialAccess());
         }
         ks.Delete(db, rec.key);
         ks.Insert(db, e);

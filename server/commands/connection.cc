@@ -2,6 +2,7 @@
 // caching subcommands TRACKING, CACHING, GETREDIR, TRACKINGINFO).
 #include <fmt/format.h>
 
+#include "server/acl.h"
 #include "server/commands/util.h"
 #include "server/pubsub.h"
 #include "server/tracking.h"
@@ -48,10 +49,9 @@ void Select(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
-// Returns "" on success or the error reply.
+// Returns "" on success (the connection is now `user`) or the error reply (logged).
 std::string CheckAuth(CommandContext& ctx, std::string_view user, std::string_view pass) {
-  const std::string& req = ctx.server.config().requirepass;
-  if (user == "default" && (req.empty() || pass == req)) return "";
+  if (ctx.server.acl().Authenticate(ctx.conn, user, pass, ctx.args[0])) return "";
   return "WRONGPASS invalid username-password pair or user is disabled.";
 }
 
@@ -63,7 +63,7 @@ void Auth(CommandContext& ctx) {
   std::string_view user = "default", pass;
   if (ctx.args.size() == 2) {
     pass = ctx.args[1];
-    if (ctx.server.config().requirepass.empty()) {
+    if (ctx.server.acl().default_user()->flags & AclUser::kNoPass) {
       ctx.reply.Error(
           "ERR AUTH <password> called without any password configured for the default user. "
           "Are you sure your configuration is correct?");
@@ -78,7 +78,6 @@ void Auth(CommandContext& ctx) {
     ctx.reply.Error(e);
     return;
   }
-  ctx.conn.authenticated = true;
   ctx.reply.Ok();
 }
 
@@ -112,7 +111,6 @@ void Hello(CommandContext& ctx) {
         ctx.reply.Error(e);
         return;
       }
-      ctx.conn.authenticated = true;
       i += 2;
     } else if (EqNoCase(ctx.args[i], "SETNAME") && more >= 1) {
       setname = ctx.args[i + 1];
@@ -172,7 +170,7 @@ void Reset(CommandContext& ctx) {
   ctx.server.tracking().Disable(c);
   ctx.server.pubsub().RemoveClient(c);
   ctx.reply.set_proto(2);
-  c.authenticated = ctx.server.config().requirepass.empty();
+  ctx.server.acl().SetDefaultAuth(c);
   ctx.reply.set_muted(false);
   ctx.reply.Simple("RESET");
 }
@@ -285,7 +283,7 @@ void ClientKill(CommandContext& ctx) {
         if (type == "replica") type = "slave";
       } else if (EqNoCase(opt, "USER")) {
         user = std::string(val);
-        if (user != "default") {
+        if (ctx.server.acl().Find(user) == nullptr) {
           ctx.reply.Error(fmt::format("ERR No such user '{}'", val));
           return;
         }
@@ -308,6 +306,7 @@ void ClientKill(CommandContext& ctx) {
       if (!addr.empty() && c->peer != addr) continue;
       if (!laddr.empty() && c->local != laddr) continue;
       if (!type.empty() && ctx.server.ClientType(*c) != type) continue;
+      if (!user.empty() && (c->user == nullptr || c->user->name != user)) continue;
       if (skipme && c == &ctx.conn) continue;
       victims.push_back(c);
     }

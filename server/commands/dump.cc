@@ -106,8 +106,16 @@ void Restore(CommandContext& ctx) {
     if (!absttl && ttl > LLONG_MAX - ctx.now_ms) when = LLONG_MAX;
   }
   KvEntry* e;
+  // As Redis's objectSetLRUOrLFU: FREQ counts only under an LFU policy, IDLETIME only under
+  // the others; an idle time past the clock's start gives a time half-way in the future.
   uint32_t lru = LruClock(ctx);
-  if (idle >= 0) lru = static_cast<uint32_t>(lru - static_cast<uint32_t>(idle));
+  if (Ks(ctx).lfu) {
+    if (freq >= 0) lru = Ks(ctx).LfuAccess(static_cast<uint8_t>(freq));
+  } else if (idle >= 0) {
+    int64_t abs = static_cast<int64_t>(Ks(ctx).lru_clock) - idle;
+    if (abs < 0) abs = (Ks(ctx).lru_clock + KvEntry::kLruMax / 2) % KvEntry::kLruMax;
+    lru = static_cast<uint32_t>(abs);
+  }
   if (type == rdb::kString) {
     e = KvEntry::NewString(key, rec.str, -1, lru);
   } else {
@@ -120,6 +128,7 @@ void Restore(CommandContext& ctx) {
       case rdb::kZSetListpack: t = ObjType::kZSet; break;
       case rdb::kHash: case rdb::kHashZipmap: case rdb::kHashZiplist:
       case rdb::kHashListpack: t = ObjType::kHash; break;
+      case rdb::kStreamListpacks: case rdb::kStreamListpacks2: t = ObjType::kStream; break;
       default:
         ctx.reply.Error("ERR Bad data format");
         return;

@@ -338,7 +338,7 @@ void ObjectFreq(CommandContext& ctx) {
         "to adjust.");
     return;
   }
-  ctx.reply.Integer(0);
+  ctx.reply.Integer(Ks(ctx).LfuCounter(e));
 }
 
 void ObjectHelp(CommandContext& ctx) {

@@ -42,6 +42,7 @@
 #include "datastructs/listpack.h"
 #include "datastructs/quicklist.h"
 #include "datastructs/zset.h"
+#include "server/acl.h"
 #include "server/commands/cross_family.h"
 #include "server/commands/util.h"
 
@@ -202,6 +203,9 @@ struct SortRequest {
 // Parses the options (args[2..]); replies and returns false on a syntax or LIMIT error.
 bool ParseSortArgs(CommandContext& ctx, bool readonly, SortRequest* req) {
   ArgList args = ctx.args;
+  // ACL: BY/GET patterns read arbitrary keys, which needs read access to every key.
+  bool full_key_access = ctx.server.acl().CheckCmdWithUnrestrictedKeyAccess(
+      ctx.conn.user, ctx.spec, args, AclSelector::kPermRead);
   for (size_t j = 2; j < args.size(); ++j) {
     size_t left = args.size() - j - 1;
     std::string_view a = args[j];
@@ -222,8 +226,17 @@ bool ParseSortArgs(CommandContext& ctx, bool readonly, SortRequest* req) {
     } else if (IsOpt(a, "by") && left >= 1) {
       req->sortby = args[++j];
       req->has_sortby = true;
-      if (CStr(req->sortby).find('*') == std::string_view::npos) req->dontsort = true;
+      if (CStr(req->sortby).find('*') == std::string_view::npos) {
+        req->dontsort = true;
+      } else if (!full_key_access) {
+        ctx.reply.Error("ERR BY option of SORT denied due to insufficient ACL permissions.");
+        return false;
+      }
     } else if (IsOpt(a, "get") && left >= 1) {
+      if (!full_key_access) {
+        ctx.reply.Error("ERR GET option of SORT denied due to insufficient ACL permissions.");
+        return false;
+      }
       req->gets.push_back(args[++j]);
     } else {
       ctx.reply.Error(err::kSyntax);

@@ -1,5 +1,8 @@
 // MULTI EXEC DISCARD WATCH UNWATCH. Queueing itself happens in the dispatcher, which knows
 // which commands control the transaction; EXEC replays the queue through Server::Call.
+#include <fmt/format.h>
+
+#include "server/acl.h"
 #include "server/commands/util.h"
 
 namespace sable {
@@ -46,7 +49,20 @@ void Exec(CommandContext& ctx) {
   ++ctx.server.exec_depth;
   for (auto& [spec, args] : queue) {
     std::vector<std::string_view> views(args.begin(), args.end());
-    ctx.server.Call(c, *spec, ArgList(views.data(), views.size()));
+    ArgList qargs(views.data(), views.size());
+    // ACL rules may have changed since the command was queued.
+    int r = ctx.server.acl().CheckAndLog(c, *spec, qargs, kAclCtxMulti);
+    if (r != kAclOk) {
+      ctx.reply.Error(fmt::format(
+          "NOPERM ACLs rules changed between the moment the transaction was accumulated and "
+          "the EXEC call. This command is no longer allowed for the following reason: {}",
+          r == kAclDeniedCmd   ? "no permission to execute the command or subcommand"
+          : r == kAclDeniedKey ? "no permission to touch the specified keys"
+                               : "no permission to access one of the channels used as "
+                                 "arguments"));
+      continue;
+    }
+    ctx.server.Call(c, *spec, qargs);
   }
   --ctx.server.exec_depth;
   // The transaction's effects reach the AOF and replicas as one MULTI/EXEC block.

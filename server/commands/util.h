@@ -125,7 +125,8 @@ inline void ReplyStringValue(CommandContext& ctx, const KvEntry* e) {
   }
 }
 
-inline uint32_t LruClock(CommandContext& ctx) { return Ks(ctx).lru_clock; }
+// The access field (LRU clock or LFU counter, see Keyspace) for a new entry.
+inline uint32_t LruClock(CommandContext& ctx) { return Ks(ctx).InitialAccess(); }
 
 // A key gained data (push/add) or appeared: clients blocked on it get served.
 inline void KeyReady(CommandContext& ctx, std::string_view key, int db = -1) {

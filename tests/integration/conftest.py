@@ -31,6 +31,16 @@ def server(tmp_path_factory):
     srv.stop_and_check()
 
 
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory, server):
+    """(reference redis-server, server under test), for the differential tests: Debian's
+    redis-server started for the module next to the module's `server`."""
+    ref = helpers.start_server(binary=helpers.REDIS_SERVER,
+                               cwd=tmp_path_factory.mktemp("reference"))
+    yield ref, server
+    ref.stop_and_check()
+
+
 @pytest.fixture
 def r(server):
     """RESP2 redis-py client on a flushed server."""

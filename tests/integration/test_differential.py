@@ -16,12 +16,10 @@ import time
 
 import pytest
 
-import helpers
-from helpers import encode_command, parse_reply
+from differential import Stream, assert_deterministic, assert_reports_first_mismatch
+from helpers import parse_reply
 
-REFERENCE = helpers.REDIS_SERVER
 COMMANDS_PER_SEED = 3000
-BATCH = 64
 
 KEYS = [f"k{i}" for i in range(7)]
 VALUES = ["0", "1", "-1", "42", "007", "9223372036854775807", "-9223372036854775808",
@@ -228,64 +226,17 @@ def equivalent(cmd, a_raw, b_raw):
     return False
 
 
-class Side:
-    def __init__(self, srv):
-        self.srv = srv
-        self.conn = srv.raw(timeout=30)
-
-    def run_batch(self, cmds):
-        self.conn.send(b"".join(encode_command(*c) for c in cmds))
-        return [self.conn.read_reply_raw() for _ in cmds]
-
-
-@pytest.fixture(scope="module")
-def pair(tmp_path_factory, server):
-    """(reference redis-server, server under test)."""
-    ref = helpers.start_server(binary=REFERENCE, cwd=tmp_path_factory.mktemp("reference"))
-    yield ref, server
-    ref.stop_and_check()
-
-
 def run_stream(pair, seed, n, resp3=False, mutate=None):
-    ref_srv, sut_srv = pair
-    ref, sut = Side(ref_srv), Side(sut_srv)
-    try:
-        for side in (ref, sut):
-            assert side.conn.call("FLUSHALL") == b"OK"
-            if resp3:
-                hello = side.conn.call("HELLO", "3")
-                assert isinstance(hello, helpers.Map) and hello[b"proto"] == 3
-        gen = Generator(seed, int(time.time()))
-        history = []
-        for start in range(0, n, BATCH):
-            cmds = [gen.command() for _ in range(min(BATCH, n - start))]
-            ref_replies = ref.run_batch(cmds)
-            sut_replies = sut.run_batch(cmds)
-            if mutate:
-                sut_replies = [mutate(start + j, rep) for j, rep in enumerate(sut_replies)]
-            for j, (cmd, a, b) in enumerate(zip(cmds, ref_replies, sut_replies)):
-                history.append((cmd, a))
-                if not equivalent(cmd, a, b):
-                    context = "\n".join(f"  {c!r} -> {rep!r}" for c, rep in history[-12:-1])
-                    pytest.fail(
-                        f"mismatch (seed={seed}, index={start + j}, resp3={resp3})\n"
-                        f"command:   {cmd!r}\n"
-                        f"redis:     {a!r}\n"
-                        f"sable:     {b!r}\n"
-                        f"preceding commands (with redis replies):\n{context}")
+    gen = Generator(seed, int(time.time()))
+    with Stream(pair, seed, resp3, equivalent=equivalent, mutate=mutate) as s:
+        s.run(n, gen.command)
         # the final state must agree too: every db, every key, value and TTL class
         for db in DBS:
-            for side in (ref, sut):
-                side.conn.call("SELECT", db)
-            for key in KEYS:
-                for cmd in (["GET", key], ["TYPE", key], ["TTL", key]):
-                    a = ref.conn.call_raw(*cmd)
-                    b = sut.conn.call_raw(*cmd)
-                    assert equivalent(cmd, a, b), (seed, db, cmd, a, b)
-        return history
-    finally:
-        ref.conn.close()
-        sut.conn.close()
+            s.both("SELECT", db)
+            s.check_final([cmd for key in KEYS for cmd in (["GET", key], ["TYPE", key],
+                                                           ["TTL", key])],
+                          what=f"final state differs in db {db}")
+        return s.history
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6, 7, 8])
@@ -305,16 +256,11 @@ def test_differential_resp3(pair):
 
 
 def test_generator_is_deterministic():
-    a = Generator(7, 1000)
-    b = Generator(7, 1000)
-    assert [a.command() for _ in range(500)] == [b.command() for _ in range(500)]
+    assert_deterministic(lambda seed: Generator(seed, 1000), 7)
 
 
 def test_harness_reports_first_mismatch(pair):
-    def corrupt(index, reply):
-        return b":12345\r\n" if index in (150, 170) else reply
-    with pytest.raises(pytest.fail.Exception, match=r"seed=9, index=150,"):
-        run_stream(pair, 9, 300, mutate=corrupt)
+    assert_reports_first_mismatch(run_stream, pair, seed=9, n=300, bad=(150, 170))
 
 
 def test_equivalence_rules():

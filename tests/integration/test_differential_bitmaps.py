@@ -2,7 +2,7 @@
 BITPOS BITOP BITFIELD BITFIELD_RO (plus the string writes that shape their inputs) go to Debian's
 redis-server and to the server under test; raw reply bytes must be identical.
 
-Reuses test_differential's harness (the `pair` fixture, `Side`, `equivalent`). Arguments mix
+The harness is differential.py's (the `pair` fixture is conftest's). Arguments mix
 valid and invalid forms: negative and huge indexes, BIT/BYTE/junk units, every bitfield width,
 "#N" offsets, out-of-range SET values under each OVERFLOW mode, WRONGTYPE keys, integer- and
 embstr-encoded inputs and values of a few kilobytes (so the word-at-a-time paths run). Bit
@@ -13,8 +13,7 @@ import random
 
 import pytest
 
-import helpers
-from test_differential import BATCH, Side, equivalent, pair  # noqa: F401  (pair: fixture)
+from differential import Stream, assert_deterministic, assert_reports_first_mismatch
 
 COMMANDS_PER_SEED = 3000
 BIT_KEYS = ["b0", "b1", "b2", "b3"]
@@ -199,45 +198,18 @@ class BitmapGenerator:
         return [a.encode("latin-1") for a in cmd]
 
 
-def run_bitmap_stream(pair, seed, n, resp3=False):  # noqa: F811
-    ref_srv, sut_srv = pair
-    ref, sut = Side(ref_srv), Side(sut_srv)
-    try:
-        for side in (ref, sut):
-            assert side.conn.call("FLUSHALL") == b"OK"
-            if resp3:
-                assert isinstance(side.conn.call("HELLO", "3"), helpers.Map)
-        gen = BitmapGenerator(seed)
-        history = []
-        for start in range(0, n, BATCH):
-            cmds = [gen.command() for _ in range(min(BATCH, n - start))]
-            ref_replies = ref.run_batch(cmds)
-            sut_replies = sut.run_batch(cmds)
-            for j, (cmd, a, b) in enumerate(zip(cmds, ref_replies, sut_replies)):
-                history.append((cmd, a))
-                if not equivalent(cmd, a, b):
-                    context = "\n".join(f"  {[str(x)[:60] for x in c]!r} -> {rep[:200]!r}"
-                                        for c, rep in history[-12:-1])
-                    pytest.fail(
-                        f"mismatch (seed={seed}, index={start + j}, resp3={resp3})\n"
-                        f"command:   {[str(x)[:80] for x in cmd]!r}\n"
-                        f"redis:     {a[:300]!r}\n"
-                        f"sable:     {b[:300]!r}\n"
-                        f"preceding commands (with redis replies):\n{context}")
-        for key in BIT_KEYS + OTHER_KEYS:
-            for cmd in (["TYPE", key], ["GET", key]) + ((["OBJECT", "ENCODING", key],)
-                                                        if key in BIT_KEYS else ()):
-                a = ref.conn.call_raw(*cmd)
-                b = sut.conn.call_raw(*cmd)
-                assert a == b, (seed, cmd, a[:200], b[:200])
-        return history
-    finally:
-        ref.conn.close()
-        sut.conn.close()
+def run_bitmap_stream(pair, seed, n, resp3=False, mutate=None):
+    gen = BitmapGenerator(seed)
+    with Stream(pair, seed, resp3, mutate=mutate) as s:
+        s.run(n, gen.command)
+        s.check_final([cmd for key in BIT_KEYS + OTHER_KEYS
+                       for cmd in (["TYPE", key], ["GET", key]) + (
+                           (["OBJECT", "ENCODING", key],) if key in BIT_KEYS else ())])
+        return s.history
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6, 7, 8])
-def test_differential_bitmaps_resp2(pair, seed):  # noqa: F811
+def test_differential_bitmaps_resp2(pair, seed):
     history = run_bitmap_stream(pair, seed, COMMANDS_PER_SEED)
     replies = [rep for _, rep in history]
     # the stream exercises errors, counts, positions and bitfield arrays, not only zeros
@@ -249,11 +221,14 @@ def test_differential_bitmaps_resp2(pair, seed):  # noqa: F811
     assert any(b"$-1\r\n" in rep and rep.startswith(b"*") for rep in replies)  # FAIL nils
 
 
-def test_differential_bitmaps_resp3(pair):  # noqa: F811
+def test_differential_bitmaps_resp3(pair):
     history = run_bitmap_stream(pair, 101, COMMANDS_PER_SEED, resp3=True)
     assert any(rep.startswith(b"*") and b"_\r\n" in rep for _, rep in history)
 
 
 def test_bitmap_generator_is_deterministic():
-    a, b = BitmapGenerator(5), BitmapGenerator(5)
-    assert [a.command() for _ in range(500)] == [b.command() for _ in range(500)]
+    assert_deterministic(BitmapGenerator, 5)
+
+
+def test_harness_reports_first_mismatch(pair):
+    assert_reports_first_mismatch(run_bitmap_stream, pair, seed=9, n=200, bad=(40, 90))

@@ -1,6 +1,6 @@
 """Differential test for the GEO family: seeded random GEO command streams go to Debian's
-redis-server and to the server under test (the harness of test_differential.py: its `pair`
-fixture and `Side`); every reply must match byte for byte.
+redis-server and to the server under test (the harness of differential.py); every reply must
+match byte for byte.
 
 GEO replies are deterministic, so nothing is normalised: coordinates ("%.17Lf" trimmed, RESP3
 doubles), distances (4 decimals), hashes, the unsorted order of a search (the order the 9 cells
@@ -15,11 +15,9 @@ import random
 
 import pytest
 
-import helpers
-from test_differential import Side, pair  # noqa: F401  (pair is the servers fixture)
+from differential import Stream, assert_deterministic, assert_reports_first_mismatch
 
 COMMANDS_PER_SEED = 2500
-BATCH = 64
 
 GKEYS = ["g0", "g1", "g2", "big"]
 KEYS = GKEYS + ["dst", "dst2", "str", "set"]
@@ -283,45 +281,21 @@ class GeoGenerator:
         return cmds
 
 
-def run_stream(pair_, seed, n, resp3=False):
-    ref_srv, sut_srv = pair_
-    ref, sut = Side(ref_srv), Side(sut_srv)
-    history = []
-
-    def run_batch(cmds):
-        ra, rb = ref.run_batch(cmds), sut.run_batch(cmds)
-        for i, (cmd, a, b) in enumerate(zip(cmds, ra, rb)):
-            if a != b:
-                context = "\n".join(f"  {c!r} -> {rep!r}" for c, rep in history[-12:])
-                pytest.fail(f"mismatch (seed={seed}, index={len(history)}, resp3={resp3})\n"
-                            f"command:   {cmd!r}\nredis:     {a!r}\nsable:     {b!r}\n"
-                            f"preceding commands (with redis replies):\n{context}")
-            history.append((cmd, a))
-
-    try:
-        for side in (ref, sut):
-            assert side.conn.call("FLUSHALL") == b"OK"
-            side.conn.call("SET", "str", "x")
-            side.conn.call("SADD", "set", "a")
-            if resp3:
-                assert isinstance(side.conn.call("HELLO", "3"), helpers.Map)
-        gen = GeoGenerator(seed)
-        run_batch(gen.big_set())
-        for start in range(0, n, BATCH):
-            run_batch([gen.command() for _ in range(min(BATCH, n - start))])
-        final = []
-        for key in KEYS + ["missing"]:
-            final += [["TYPE", key], ["ZRANGE", key, "0", "-1", "WITHSCORES"],
-                      ["OBJECT", "ENCODING", key]]
-        run_batch(final)
-        return history
-    finally:
-        ref.conn.close()
-        sut.conn.close()
+def run_stream(pair, seed, n, resp3=False, mutate=None):
+    gen = GeoGenerator(seed)
+    with Stream(pair, seed, resp3, setup=[["SET", "str", "x"], ["SADD", "set", "a"]],
+                mutate=mutate) as s:
+        s.run_batch(gen.big_set())
+        s.run(n, gen.command)
+        # the final state, compared (and recorded) like the stream's own commands
+        s.run_batch([cmd for key in KEYS + ["missing"]
+                     for cmd in (["TYPE", key], ["ZRANGE", key, "0", "-1", "WITHSCORES"],
+                                 ["OBJECT", "ENCODING", key])])
+        return s.history
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
-def test_differential_geo_resp2(pair, seed):  # noqa: F811
+def test_differential_geo_resp2(pair, seed):
     history = run_stream(pair, seed, COMMANDS_PER_SEED)
     raw = [rep for _, rep in history]
     assert sum(rep.startswith(b"-") for rep in raw) > 30  # errors exercised
@@ -331,11 +305,14 @@ def test_differential_geo_resp2(pair, seed):  # noqa: F811
                for cmd, rep in history) > 100
 
 
-def test_differential_geo_resp3(pair):  # noqa: F811
+def test_differential_geo_resp3(pair):
     history = run_stream(pair, 101, COMMANDS_PER_SEED, resp3=True)
     assert any(b"\r\n," in rep for _, rep in history)  # coordinates as RESP3 doubles
 
 
 def test_geo_generator_is_deterministic():
-    a, b = GeoGenerator(3), GeoGenerator(3)
-    assert [a.command() for _ in range(500)] == [b.command() for _ in range(500)]
+    assert_deterministic(GeoGenerator, 3)
+
+
+def test_harness_reports_first_mismatch(pair):
+    assert_reports_first_mismatch(run_stream, pair, seed=9, n=200, bad=(40, 90))

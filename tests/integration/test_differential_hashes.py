@@ -1,6 +1,5 @@
 """Differential test for the hash family: seeded random hash-command streams go to Debian's
-redis-server and to the server under test (the harness of test_differential.py: its `pair`
-fixture and `Side`).
+redis-server and to the server under test (the harness of differential.py).
 
 Deterministic replies (counts, values, errors, HINCRBYFLOAT's formatting, OBJECT ENCODING) must
 match byte for byte. Replies whose order depends on the hash table (HKEYS HVALS HGETALL) are
@@ -15,12 +14,10 @@ import random
 
 import pytest
 
-import helpers
-from helpers import Map, RespError, encode_command, parse_reply
-from test_differential import Side, pair  # noqa: F401  (pair is the servers fixture)
+from differential import Stream, assert_deterministic, assert_reports_first_mismatch
+from helpers import Map, encode_command, parse_reply
 
 COMMANDS_PER_SEED = 3000
-BATCH = 64
 
 KEYS = ["h0", "h1", "h2", "h3", "h4", "str"]
 HASH_KEYS = KEYS[:5]
@@ -151,53 +148,17 @@ def equivalent(cmd, a_raw, b_raw):
     return sorted(a) == sorted(b)
 
 
-class Stream:
-    def __init__(self, pair_, seed, resp3, mutate=None):
-        ref_srv, sut_srv = pair_
-        self.ref, self.sut = Side(ref_srv), Side(sut_srv)
-        self.seed = seed
-        self.resp3 = resp3
-        self.mutate = mutate  # (index, raw reply) -> raw reply, to test the harness itself
-        self.history = []
-        self.index = 0
+class HashStream(Stream):
+    """The hash family's commands that run outside the batches."""
 
-    def close(self):
-        self.ref.conn.close()
-        self.sut.conn.close()
-
-    def fail(self, what, cmd, a, b):
-        context = "\n".join(f"  {c!r} -> {rep!r}" for c, rep in self.history[-12:])
-        pytest.fail(f"{what} (seed={self.seed}, index={self.index}, resp3={self.resp3})\n"
-                    f"command:   {cmd!r}\nredis:     {a!r}\nsable:     {b!r}\n"
-                    f"preceding commands (with redis replies):\n{context}")
-
-    def both(self, *cmd):
-        return self.ref.conn.call(*cmd), self.sut.conn.call(*cmd)
-
-    def run_batch(self, cmds):
-        if not cmds:
-            return
-        ref_replies = self.ref.run_batch(cmds)
-        sut_replies = self.sut.run_batch(cmds)
-        for cmd, a, b in zip(cmds, ref_replies, sut_replies):
-            if self.mutate:
-                b = self.mutate(self.index, b)
-            if not equivalent(cmd, a, b):
-                self.fail("mismatch", cmd, a, b)
-            self.history.append((cmd, a))
-            self.index += 1
-
-    def contents(self, side, key):
-        reply = side.conn.call("HGETALL", key)
+    def contents(self, conn, key):
+        reply = conn.call("HGETALL", key)
         return dict(pairs_of(reply)) if isinstance(reply, (list, Map)) else reply
 
     def hrandfield(self, cmd):
         before = self.contents(self.sut, cmd[1])
-        a, b = self.both(*cmd)
-        self.history.append((cmd, ("parsed", a)))
-        if isinstance(a, RespError) or isinstance(b, RespError):
-            if a != b:
-                self.fail("error mismatch", cmd, a, b)
+        a, b = self.exchange(cmd)
+        if self.errors_checked(cmd, a, b):
             return
         if len(cmd) == 2:
             if (a is None) != (b is None) or (b is not None and b not in before):
@@ -222,71 +183,27 @@ class Stream:
             self.fail("hrandfield repeated fields with a positive count", cmd, a, b)
 
     def hscan(self, args):
-        key, opts = args[0], args[1:]
-        results = []
-        for side in (self.ref, self.sut):
-            seen, cursor, calls = {}, b"0", 0
-            while True:
-                reply = side.conn.call("HSCAN", key, cursor, *opts)
-                if isinstance(reply, RespError):
-                    seen = reply
-                    break
-                cursor, items = reply
-                seen.update(zip(items[::2], items[1::2]))
-                calls += 1
-                if cursor == b"0" or calls > 100000:
-                    break
-            results.append(seen)
-        self.history.append((["HSCAN", key, "(full)"] + opts, ("parsed", results[0])))
-        if results[0] != results[1]:
-            self.fail("hscan full iteration differs", ["HSCAN", key] + opts, *results)
+        self.full_scan("HSCAN", args[0], args[1:], pairs=True)
 
 
-def reset_limits(side):
-    assert side.conn.call("CONFIG", "SET", "hash-max-listpack-entries", "512") == b"OK"
-    assert side.conn.call("CONFIG", "SET", "hash-max-listpack-value", "64") == b"OK"
+LIMIT_DEFAULTS = [["CONFIG", "SET", "hash-max-listpack-entries", "512"],
+                  ["CONFIG", "SET", "hash-max-listpack-value", "64"]]
 
 
-def run_stream(pair_, seed, n, resp3=False, mutate=None):
-    s = Stream(pair_, seed, resp3, mutate)
-    try:
-        for side in (s.ref, s.sut):
-            assert side.conn.call("FLUSHALL") == b"OK"
-            reset_limits(side)
-            if resp3:
-                assert isinstance(side.conn.call("HELLO", "3"), helpers.Map)
-        gen = HashGenerator(seed)
-        batch = []
-        for _ in range(n):
-            kind, cmd = gen.command()
-            if kind == "batch":
-                batch.append(cmd)
-                if len(batch) >= BATCH:
-                    s.run_batch(batch)
-                    batch = []
-                continue
-            s.run_batch(batch)
-            batch = []
-            getattr(s, kind)(cmd)
-            s.index += 1
-        s.run_batch(batch)
+def run_stream(pair, seed, n, resp3=False, mutate=None):
+    gen = HashGenerator(seed)
+    with HashStream(pair, seed, resp3, setup=LIMIT_DEFAULTS, restore=LIMIT_DEFAULTS,
+                    equivalent=equivalent, mutate=mutate) as s:
+        s.run(n, gen.command)
         # the final state must agree: type, contents, encoding of every key
-        for key in KEYS + ["missing"]:
-            for cmd in (["TYPE", key], ["HGETALL", key], ["OBJECT", "ENCODING", key],
-                        ["HLEN", key]):
-                a = s.ref.conn.call_raw(*cmd)
-                b = s.sut.conn.call_raw(*cmd)
-                if not equivalent(cmd, a, b):
-                    s.fail("final state differs", cmd, a, b)
-        for side in (s.ref, s.sut):
-            reset_limits(side)
+        s.check_final([cmd for key in KEYS + ["missing"]
+                       for cmd in (["TYPE", key], ["HGETALL", key], ["OBJECT", "ENCODING", key],
+                                   ["HLEN", key])])
         return s.history
-    finally:
-        s.close()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
-def test_differential_hashes_resp2(pair, seed):  # noqa: F811
+def test_differential_hashes_resp2(pair, seed):
     history = run_stream(pair, seed, COMMANDS_PER_SEED)
     raw = [rep for _, rep in history if isinstance(rep, bytes)]
     assert sum(rep.startswith(b"-") for rep in raw) > 30  # errors exercised
@@ -295,22 +212,18 @@ def test_differential_hashes_resp2(pair, seed):  # noqa: F811
     assert sum(rep.startswith(b"*") and not rep.startswith(b"*0\r\n") for rep in raw) > 100
 
 
-def test_differential_hashes_resp3(pair):  # noqa: F811
+def test_differential_hashes_resp3(pair):
     history = run_stream(pair, 101, COMMANDS_PER_SEED, resp3=True)
     assert any(isinstance(rep, bytes) and rep.startswith(b"%") and rep != b"%0\r\n"
                for _, rep in history)
 
 
-def test_harness_reports_first_mismatch(pair):  # noqa: F811
-    def corrupt(index, reply):
-        return b":12345\r\n" if index in (40, 90) else reply
-    with pytest.raises(pytest.fail.Exception, match=r"seed=9, index=40,"):
-        run_stream(pair, 9, 200, mutate=corrupt)
+def test_harness_reports_first_mismatch(pair):
+    assert_reports_first_mismatch(run_stream, pair, seed=9, n=200, bad=(40, 90))
 
 
 def test_hash_generator_is_deterministic():
-    a, b = HashGenerator(3), HashGenerator(3)
-    assert [a.command() for _ in range(500)] == [b.command() for _ in range(500)]
+    assert_deterministic(HashGenerator, 3)
 
 
 def test_unordered_equivalence():

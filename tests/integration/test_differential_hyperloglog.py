@@ -4,7 +4,7 @@ redis-server and to the server under test; raw reply bytes must be identical, GE
 HLL included, so the sparse opcodes, promotion points, cached cardinalities and counts all
 match Redis's byte for byte.
 
-Reuses test_differential's harness (the `pair` fixture, `Side`, `equivalent`). Streams vary
+The harness is differential.py's (the `pair` fixture is conftest's). Streams vary
 hll-sparse-max-bytes, add from small element pools (so many PFADDs change nothing) and from
 large fresh ranges (so HLLs go dense), import HLLs through SET of bytes a side produced, and
 corrupt them with SETRANGE/APPEND to compare the error paths.
@@ -14,8 +14,7 @@ import random
 
 import pytest
 
-import helpers
-from test_differential import BATCH, Side, equivalent, pair  # noqa: F401  (pair: fixture)
+from differential import Stream, assert_deterministic, assert_reports_first_mismatch
 
 COMMANDS_PER_SEED = 2500
 HLL_KEYS = ["h0", "h1", "h2", "h3"]
@@ -103,58 +102,33 @@ def dirty(conn):
     raise AssertionError(info)
 
 
-def run_hll_stream(pair, seed, n, resp3=False):  # noqa: F811
-    ref_srv, sut_srv = pair
-    ref, sut = Side(ref_srv), Side(sut_srv)
-    try:
-        for side in (ref, sut):
-            assert side.conn.call("FLUSHALL") == b"OK"
-            assert side.conn.call("CONFIG", "SET", "hll-sparse-max-bytes", "3000") == b"OK"
-            if resp3:
-                assert isinstance(side.conn.call("HELLO", "3"), helpers.Map)
-        dirty_start = (dirty(ref.conn), dirty(sut.conn))
-        gen = HllGenerator(seed)
-        history = []
-        for start in range(0, n, BATCH):
-            cmds = [gen.command() for _ in range(min(BATCH, n - start))]
-            ref_replies = ref.run_batch(cmds)
-            sut_replies = sut.run_batch(cmds)
-            for j, (cmd, a, b) in enumerate(zip(cmds, ref_replies, sut_replies)):
-                history.append((cmd, a))
-                if not equivalent(cmd, a, b):
-                    context = "\n".join(f"  {[str(x)[:60] for x in c]!r} -> {rep[:200]!r}"
-                                        for c, rep in history[-12:-1])
-                    pytest.fail(
-                        f"mismatch (seed={seed}, index={start + j}, resp3={resp3})\n"
-                        f"command:   {[str(x)[:80] for x in cmd]!r}\n"
-                        f"redis:     {a[:300]!r}\n"
-                        f"sable:     {b[:300]!r}\n"
-                        f"preceding commands (with redis replies):\n{context}")
-            # Now and then an HLL built by one side is imported into both through SET.
-            if gen.rng.random() < 0.3:
-                src = gen.rng.choice([ref, sut])
-                key = gen.rng.choice(HLL_KEYS)
-                data = src.conn.call("GET", key)
-                if isinstance(data, bytes):
-                    for side in (ref, sut):
-                        assert side.conn.call("SET", key, data) == b"OK"
-        for key in HLL_KEYS + OTHER_KEYS:
-            for cmd in (["TYPE", key], ["GET", key]) + ((["OBJECT", "ENCODING", key],)
-                                                        if key != "lst" else ()):
-                a = ref.conn.call_raw(*cmd)
-                b = sut.conn.call_raw(*cmd)
-                assert a == b, (seed, cmd, a[:200], b[:200])
+def import_hll(s, gen):
+    """Now and then an HLL built by one side is imported into both through SET."""
+    if gen.rng.random() < 0.3:
+        src = gen.rng.choice([s.ref, s.sut])
+        key = gen.rng.choice(HLL_KEYS)
+        data = src.call("GET", key)
+        if isinstance(data, bytes):
+            assert s.both("SET", key, data) == (b"OK", b"OK")
+
+
+def run_hll_stream(pair, seed, n, resp3=False, mutate=None):
+    gen = HllGenerator(seed)
+    sparse_default = ["CONFIG", "SET", "hll-sparse-max-bytes", "3000"]
+    with Stream(pair, seed, resp3, setup=[sparse_default], restore=[sparse_default],
+                mutate=mutate) as s:
+        dirty_start = (dirty(s.ref), dirty(s.sut))
+        s.run(n, gen.command, after_batch=lambda: import_hll(s, gen))
+        s.check_final([cmd for key in HLL_KEYS + OTHER_KEYS
+                       for cmd in (["TYPE", key], ["GET", key]) + (
+                           (["OBJECT", "ENCODING", key],) if key != "lst" else ())])
         # the same changes were counted (PFADD per register, PFCOUNT cache writes, ...)
-        assert dirty(ref.conn) - dirty_start[0] == dirty(sut.conn) - dirty_start[1]
-        return history
-    finally:
-        for side in (ref, sut):
-            side.conn.call("CONFIG", "SET", "hll-sparse-max-bytes", "3000")
-            side.conn.close()
+        assert dirty(s.ref) - dirty_start[0] == dirty(s.sut) - dirty_start[1]
+        return s.history
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6, 7, 8])
-def test_differential_hyperloglog_resp2(pair, seed):  # noqa: F811
+def test_differential_hyperloglog_resp2(pair, seed):
     history = run_hll_stream(pair, seed, COMMANDS_PER_SEED)
     replies = [rep for _, rep in history]
     # the stream reaches counts, both encodings, and every error path
@@ -170,11 +144,14 @@ def test_differential_hyperloglog_resp2(pair, seed):  # noqa: F811
     assert sum(b"HYLL\x01" in rep for rep in gets) > 20  # and sparse ones
 
 
-def test_differential_hyperloglog_resp3(pair):  # noqa: F811
+def test_differential_hyperloglog_resp3(pair):
     history = run_hll_stream(pair, 101, COMMANDS_PER_SEED, resp3=True)
     assert any(rep.startswith(b"*16384\r\n") or rep.startswith(b":") for _, rep in history)
 
 
 def test_hll_generator_is_deterministic():
-    a, b = HllGenerator(5), HllGenerator(5)
-    assert [a.command() for _ in range(500)] == [b.command() for _ in range(500)]
+    assert_deterministic(HllGenerator, 5)
+
+
+def test_harness_reports_first_mismatch(pair):
+    assert_reports_first_mismatch(run_hll_stream, pair, seed=9, n=200, bad=(40, 90))

@@ -1,7 +1,7 @@
 """Differential test for the list family: seeded random streams of list commands go to Debian's
 redis-server and to the server under test; raw reply bytes must be identical.
 
-Reuses test_differential's harness (the `pair` fixture, `Side`, `equivalent`). The stream
+The harness is differential.py's (the `pair` fixture is conftest's). The stream
 mixes every list command with valid and invalid arguments, values of every listpack encoding
 (small and wide integers, short/medium/huge strings so plain nodes appear), WRONGTYPE keys,
 CONFIG SET list-max-listpack-size changes (encodings move under the same replies), blocking
@@ -13,9 +13,7 @@ import random
 
 import pytest
 
-import helpers
-from helpers import encode_command
-from test_differential import BATCH, Side, equivalent, pair  # noqa: F401  (pair: fixture)
+from differential import Stream, assert_deterministic, assert_reports_first_mismatch
 
 COMMANDS_PER_SEED = 3000
 LIST_KEYS = ["l0", "l1", "l2", "l3"]
@@ -152,53 +150,20 @@ class ListGenerator:
         return ["MULTI"]
 
 
-def run_list_stream(pair, seed, n, resp3=False):  # noqa: F811
-    ref_srv, sut_srv = pair
-    ref, sut = Side(ref_srv), Side(sut_srv)
-    try:
-        for side in (ref, sut):
-            assert side.conn.call("FLUSHALL") == b"OK"
-            assert side.conn.call("CONFIG", "SET", "list-max-listpack-size", "-2") == b"OK"
-            if resp3:
-                assert isinstance(side.conn.call("HELLO", "3"), helpers.Map)
-        gen = ListGenerator(seed)
-        history = []
-        for start in range(0, n, BATCH):
-            cmds = [gen.command() for _ in range(min(BATCH, n - start))]
-            ref_replies = ref.run_batch(cmds)
-            sut_replies = sut.run_batch(cmds)
-            for j, (cmd, a, b) in enumerate(zip(cmds, ref_replies, sut_replies)):
-                history.append((cmd, a))
-                if not equivalent(cmd, a, b):
-                    context = "\n".join(f"  {c!r} -> {rep[:200]!r}" for c, rep in history[-12:-1])
-                    pytest.fail(
-                        f"mismatch (seed={seed}, index={start + j}, resp3={resp3})\n"
-                        f"command:   {[str(x)[:80] for x in cmd]!r}\n"
-                        f"redis:     {a[:300]!r}\n"
-                        f"sable:     {b[:300]!r}\n"
-                        f"preceding commands (with redis replies):\n{context}")
-        if gen.pending:  # finish an open MULTI
-            ref.run_batch(gen.pending)
-            sut.run_batch(gen.pending)
-        for key in LIST_KEYS + OTHER_KEYS:
-            for cmd in (["TYPE", key], ["LRANGE", key, "0", "-1"], ["GET", key]):
-                a = ref.conn.call_raw(*cmd)
-                b = sut.conn.call_raw(*cmd)
-                assert a == b, (seed, cmd, a[:200], b[:200])
-        return history
-    finally:
-        for side in (ref, sut):
-            try:
-                side.conn.send(encode_command("CONFIG", "SET", "list-max-listpack-size", "-2"))
-                side.conn.read_reply()
-            except OSError:
-                pass
-        ref.conn.close()
-        sut.conn.close()
+def run_list_stream(pair, seed, n, resp3=False, mutate=None):
+    gen = ListGenerator(seed)
+    fill_default = ["CONFIG", "SET", "list-max-listpack-size", "-2"]
+    with Stream(pair, seed, resp3, setup=[fill_default], restore=[fill_default],
+                mutate=mutate) as s:
+        s.run(n, gen.command)
+        s.run_batch(gen.pending)  # finish an open MULTI
+        s.check_final([cmd for key in LIST_KEYS + OTHER_KEYS
+                       for cmd in (["TYPE", key], ["LRANGE", key, "0", "-1"], ["GET", key])])
+        return s.history
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
-def test_differential_lists_resp2(pair, seed):  # noqa: F811
+def test_differential_lists_resp2(pair, seed):
     history = run_list_stream(pair, seed, COMMANDS_PER_SEED)
     replies = [rep for _, rep in history]
     # the stream exercises errors, data and the big values, not only nils
@@ -209,11 +174,14 @@ def test_differential_lists_resp2(pair, seed):  # noqa: F811
     assert any(len(rep) > 9000 for rep in replies)
 
 
-def test_differential_lists_resp3(pair):  # noqa: F811
+def test_differential_lists_resp3(pair):
     history = run_list_stream(pair, 101, COMMANDS_PER_SEED, resp3=True)
     assert any(rep == b"_\r\n" for _, rep in history)
 
 
 def test_list_generator_is_deterministic():
-    a, b = ListGenerator(5), ListGenerator(5)
-    assert [a.command() for _ in range(500)] == [b.command() for _ in range(500)]
+    assert_deterministic(ListGenerator, 5)
+
+
+def test_harness_reports_first_mismatch(pair):
+    assert_reports_first_mismatch(run_list_stream, pair, seed=9, n=200, bad=(40, 90))

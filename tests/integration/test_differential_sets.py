@@ -1,6 +1,5 @@
 """Differential test for the set family: seeded random set-command streams go to Debian's
-redis-server and to the server under test (the harness of test_differential.py: its `pair`
-fixture and `Side`).
+redis-server and to the server under test (the harness of differential.py).
 
 Deterministic replies (counts, membership, errors, OBJECT ENCODING, SINTERCARD, *STORE) must
 match byte for byte. Replies whose order Redis leaves unspecified (SMEMBERS SINTER SUNION SDIFF)
@@ -16,12 +15,10 @@ import random
 
 import pytest
 
-import helpers
-from helpers import RespError, RespSet, encode_command, parse_reply
-from test_differential import Side, pair  # noqa: F401  (pair is the servers fixture)
+from differential import Stream, assert_deterministic, assert_reports_first_mismatch
+from helpers import RespSet, encode_command, parse_reply
 
 COMMANDS_PER_SEED = 3000
-BATCH = 64
 
 KEYS = ["s0", "s1", "s2", "s3", "s4", "str"]
 SET_KEYS = KEYS[:5]
@@ -144,58 +141,17 @@ def equivalent(cmd, a_raw, b_raw):
             and sorted(a) == sorted(b))
 
 
-class Stream:
-    def __init__(self, pair_, seed, resp3, mutate=None):
-        ref_srv, sut_srv = pair_
-        self.ref, self.sut = Side(ref_srv), Side(sut_srv)
-        self.seed = seed
-        self.resp3 = resp3
-        self.mutate = mutate  # (index, raw reply) -> raw reply, to test the harness itself
-        self.history = []
-        self.index = 0
+class SetStream(Stream):
+    """The set family's commands that run outside the batches."""
 
-    def close(self):
-        self.ref.conn.close()
-        self.sut.conn.close()
-
-    def fail(self, what, cmd, a, b):
-        context = "\n".join(f"  {c!r} -> {rep!r}" for c, rep in self.history[-12:])
-        pytest.fail(f"{what} (seed={self.seed}, index={self.index}, resp3={self.resp3})\n"
-                    f"command:   {cmd!r}\nredis:     {a!r}\nsable:     {b!r}\n"
-                    f"preceding commands (with redis replies):\n{context}")
-
-    def both(self, *cmd):
-        return self.ref.conn.call(*cmd), self.sut.conn.call(*cmd)
-
-    def run_batch(self, cmds):
-        if not cmds:
-            return
-        ref_replies = self.ref.run_batch(cmds)
-        sut_replies = self.sut.run_batch(cmds)
-        for cmd, a, b in zip(cmds, ref_replies, sut_replies):
-            if self.mutate:
-                b = self.mutate(self.index, b)
-            if not equivalent(cmd, a, b):
-                self.fail("mismatch", cmd, a, b)
-            self.history.append((cmd, a))
-            self.index += 1
-
-    def members_of(self, side, key):
-        reply = side.conn.call("SMEMBERS", key)
+    def members_of(self, conn, key):
+        reply = conn.call("SMEMBERS", key)
         return sorted(reply) if isinstance(reply, list) else reply
-
-    def check_errors_equal(self, cmd, a, b):
-        if isinstance(a, RespError) or isinstance(b, RespError):
-            if a != b:
-                self.fail("error mismatch", cmd, a, b)
-            return True
-        return False
 
     def srandmember(self, cmd):
         before = self.members_of(self.ref, cmd[1])
-        a, b = self.both(*cmd)
-        self.history.append((cmd, ("parsed", a)))
-        if self.check_errors_equal(cmd, a, b):
+        a, b = self.exchange(cmd)
+        if self.errors_checked(cmd, a, b):
             return
         if len(cmd) == 2 or not isinstance(a, list):
             if (a is None) != (b is None) or (b is not None and not isinstance(before, list)):
@@ -214,9 +170,8 @@ class Stream:
         key = cmd[1]
         ref_before = self.members_of(self.ref, key)
         sut_before = self.members_of(self.sut, key)
-        a, b = self.both(*cmd)
-        self.history.append((cmd, ("parsed", a)))
-        if self.check_errors_equal(cmd, a, b):
+        a, b = self.exchange(cmd)
+        if self.errors_checked(cmd, a, b):
             return
         popped_b = [] if b is None else ([b] if isinstance(b, bytes) else list(b))
         if isinstance(a, list):
@@ -234,72 +189,30 @@ class Stream:
         # Resync: both servers get the reference's remaining members, rebuilt the same way.
         remaining = self.members_of(self.ref, key)
         if isinstance(ref_before, list) and isinstance(remaining, list):
-            for side in (self.ref, self.sut):
-                side.conn.call("DEL", key)
+            for conn in (self.ref, self.sut):
+                conn.call("DEL", key)
                 if remaining:
-                    side.conn.call("SADD", key, *remaining)
+                    conn.call("SADD", key, *remaining)
 
     def sscan(self, args):
-        key, opts = args[0], args[1:]
-        results = []
-        for side in (self.ref, self.sut):
-            seen, cursor, calls = set(), b"0", 0
-            while True:
-                reply = side.conn.call("SSCAN", key, cursor, *opts)
-                if isinstance(reply, RespError):
-                    seen = reply
-                    break
-                cursor, items = reply
-                seen |= set(items)
-                calls += 1
-                if cursor == b"0" or calls > 100000:
-                    break
-            results.append(seen)
-        self.history.append((["SSCAN", key, "(full)"] + opts, ("parsed", results[0])))
-        if results[0] != results[1]:
-            self.fail("sscan full iteration differs", ["SSCAN", key] + opts, *results)
+        self.full_scan("SSCAN", args[0], args[1:], pairs=False)
 
 
-def run_stream(pair_, seed, n, resp3=False, mutate=None):
-    s = Stream(pair_, seed, resp3, mutate)
-    try:
-        for side in (s.ref, s.sut):
-            assert side.conn.call("FLUSHALL") == b"OK"
-            assert side.conn.call("CONFIG", "SET", "set-max-intset-entries", "512") == b"OK"
-            if resp3:
-                assert isinstance(side.conn.call("HELLO", "3"), helpers.Map)
-        gen = SetGenerator(seed)
-        batch = []
-        for _ in range(n):
-            kind, cmd = gen.command()
-            if kind == "batch":
-                batch.append(cmd)
-                if len(batch) >= BATCH:
-                    s.run_batch(batch)
-                    batch = []
-                continue
-            s.run_batch(batch)
-            batch = []
-            getattr(s, kind)(cmd)
-            s.index += 1
-        s.run_batch(batch)
+def run_stream(pair, seed, n, resp3=False, mutate=None):
+    gen = SetGenerator(seed)
+    intset_default = ["CONFIG", "SET", "set-max-intset-entries", "512"]
+    with SetStream(pair, seed, resp3, setup=[intset_default], restore=[intset_default],
+                   equivalent=equivalent, mutate=mutate) as s:
+        s.run(n, gen.command)
         # the final state must agree: type, members, encoding of every key
-        for key in KEYS + ["missing"]:
-            for cmd in (["TYPE", key], ["SMEMBERS", key], ["OBJECT", "ENCODING", key],
-                        ["SCARD", key]):
-                a = s.ref.conn.call_raw(*cmd)
-                b = s.sut.conn.call_raw(*cmd)
-                if not equivalent(cmd, a, b):
-                    s.fail("final state differs", cmd, a, b)
-        for side in (s.ref, s.sut):
-            side.conn.call("CONFIG", "SET", "set-max-intset-entries", "512")
+        s.check_final([cmd for key in KEYS + ["missing"]
+                       for cmd in (["TYPE", key], ["SMEMBERS", key], ["OBJECT", "ENCODING", key],
+                                   ["SCARD", key])])
         return s.history
-    finally:
-        s.close()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
-def test_differential_sets_resp2(pair, seed):  # noqa: F811
+def test_differential_sets_resp2(pair, seed):
     history = run_stream(pair, seed, COMMANDS_PER_SEED)
     replies = [rep for _, rep in history]
     raw = [rep for rep in replies if isinstance(rep, bytes)]
@@ -311,21 +224,17 @@ def test_differential_sets_resp2(pair, seed):  # noqa: F811
     assert len(encodings) == 2  # both encodings show up
 
 
-def test_differential_sets_resp3(pair):  # noqa: F811
+def test_differential_sets_resp3(pair):
     history = run_stream(pair, 101, COMMANDS_PER_SEED, resp3=True)
     assert any(isinstance(rep, bytes) and rep.startswith(b"~") for _, rep in history)
 
 
-def test_harness_reports_first_mismatch(pair):  # noqa: F811
-    def corrupt(index, reply):
-        return b":12345\r\n" if index in (40, 90) else reply
-    with pytest.raises(pytest.fail.Exception, match=r"seed=9, index=40,"):
-        run_stream(pair, 9, 200, mutate=corrupt)
+def test_harness_reports_first_mismatch(pair):
+    assert_reports_first_mismatch(run_stream, pair, seed=9, n=200, bad=(40, 90))
 
 
 def test_set_generator_is_deterministic():
-    a, b = SetGenerator(3), SetGenerator(3)
-    assert [a.command() for _ in range(500)] == [b.command() for _ in range(500)]
+    assert_deterministic(SetGenerator, 3)
 
 
 def test_unordered_equivalence():

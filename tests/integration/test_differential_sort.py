@@ -2,7 +2,7 @@
 change their inputs) go to Debian's redis-server and to the server under test; raw reply bytes
 must be identical.
 
-Reuses test_differential's harness (the `pair` fixture, `Side`). Redis leaves some orders
+The harness is differential.py's (the `pair` fixture is conftest's). Redis leaves some orders
 undefined, so the streams stay where its order is defined:
 
   - Weight keys are fixed per stream: w_<e> and h_<e> f hold distinct numbers for every element
@@ -20,9 +20,8 @@ import random
 
 import pytest
 
-import helpers
-from helpers import encode_command, parse_reply
-from test_differential import BATCH, Side, pair  # noqa: F401  (pair: fixture)
+from differential import BATCH, Stream, assert_deterministic, assert_reports_first_mismatch
+from helpers import parse_reply
 
 COMMANDS_PER_SEED = 2500
 NUMS = ["0", "1", "-1", "2", "10", "3.5", "-2.25", "1e3", "0x1A", " 7", "007", "inf", "-inf",
@@ -176,58 +175,31 @@ def same_multiset(a_raw, b_raw, group):
     return chunks(a) == chunks(b)
 
 
-CONFIG_DEFAULTS = [("list-max-listpack-size", "-2"), ("zset-max-listpack-entries", "128")]
+def unordered(group):
+    """The equivalence of a sort whose order is undefined: the same groups of `group`."""
+    return lambda cmd, a_raw, b_raw: same_multiset(a_raw, b_raw, group)
 
 
-def run_sort_stream(pair, seed, n, resp3=False):  # noqa: F811
-    ref_srv, sut_srv = pair
-    ref, sut = Side(ref_srv), Side(sut_srv)
-    rng = random.Random(seed * 7919)
-    try:
-        for side in (ref, sut):
-            assert side.conn.call("FLUSHALL") == b"OK"
-            if resp3:
-                assert isinstance(side.conn.call("HELLO", "3"), helpers.Map)
-        setup = setup_commands(rng)
-        for start in range(0, len(setup), BATCH):
-            batch = setup[start:start + BATCH]
-            assert ref.run_batch(batch) == sut.run_batch(batch)
-        gen = SortGenerator(seed)
-        history = []
+CONFIG_DEFAULTS = [["CONFIG", "SET", "list-max-listpack-size", "-2"],
+                   ["CONFIG", "SET", "zset-max-listpack-entries", "128"]]
+
+
+def run_sort_stream(pair, seed, n, resp3=False, mutate=None):
+    gen = SortGenerator(seed)
+    with Stream(pair, seed, resp3, setup=setup_commands(random.Random(seed * 7919)),
+                restore=CONFIG_DEFAULTS, mutate=mutate) as s:
         for start in range(0, n, BATCH):
             items = [gen.command() for _ in range(min(BATCH, n - start))]
-            cmds = [c for c, _ in items]
-            ref_replies = ref.run_batch(cmds)
-            sut_replies = sut.run_batch(cmds)
-            for j, ((cmd, group), a, b) in enumerate(zip(items, ref_replies, sut_replies)):
-                history.append((cmd, a))
-                if a == b or (group and same_multiset(a, b, group)):
-                    continue
-                context = "\n".join(f"  {c!r} -> {rep[:200]!r}" for c, rep in history[-12:-1])
-                pytest.fail(
-                    f"mismatch (seed={seed}, index={start + j}, resp3={resp3})\n"
-                    f"command:   {cmd!r}\n"
-                    f"redis:     {a[:400]!r}\n"
-                    f"sable:     {b[:400]!r}\n"
-                    f"preceding commands (with redis replies):\n{context}")
-        for key in LISTS + ZSETS:
-            for cmd in (["TYPE", key], ["LRANGE", key, "0", "-1"], ["ZRANGE", key, "0", "-1"]):
-                assert ref.conn.call_raw(*cmd) == sut.conn.call_raw(*cmd), (seed, cmd)
-        return history
-    finally:
-        for side in (ref, sut):
-            try:
-                for name, value in CONFIG_DEFAULTS:
-                    side.conn.send(encode_command("CONFIG", "SET", name, value))
-                    side.conn.read_reply()
-            except OSError:
-                pass
-        ref.conn.close()
-        sut.conn.close()
+            s.run_batch([cmd for cmd, _ in items],
+                        checks=[group and unordered(group) for _, group in items])
+        s.check_final([cmd for key in LISTS + ZSETS
+                       for cmd in (["TYPE", key], ["LRANGE", key, "0", "-1"],
+                                   ["ZRANGE", key, "0", "-1"])])
+        return s.history
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
-def test_differential_sort_resp2(pair, seed):  # noqa: F811
+def test_differential_sort_resp2(pair, seed):
     history = run_sort_stream(pair, seed, COMMANDS_PER_SEED)
     sorts = [(cmd, rep) for cmd, rep in history if cmd[0] in ("SORT", "SORT_RO")]
     # the stream exercises results of some length, errors and stores, not only empty replies
@@ -237,11 +209,14 @@ def test_differential_sort_resp2(pair, seed):  # noqa: F811
     assert sum(rep.startswith(b":") and rep != b":0\r\n" for _, rep in sorts) > 50
 
 
-def test_differential_sort_resp3(pair):  # noqa: F811
+def test_differential_sort_resp3(pair):
     history = run_sort_stream(pair, 101, COMMANDS_PER_SEED, resp3=True)
     assert any(b"_\r\n" in rep for cmd, rep in history if cmd[0] == "SORT")
 
 
 def test_sort_generator_is_deterministic():
-    a, b = SortGenerator(5), SortGenerator(5)
-    assert [a.command() for _ in range(500)] == [b.command() for _ in range(500)]
+    assert_deterministic(SortGenerator, 5)
+
+
+def test_harness_reports_first_mismatch(pair):
+    assert_reports_first_mismatch(run_sort_stream, pair, seed=9, n=200, bad=(40, 90))

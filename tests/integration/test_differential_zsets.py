@@ -1,6 +1,5 @@
 """Differential test for the sorted-set family: seeded random sorted-set command streams go to
-Debian's redis-server and to the server under test (the harness of test_differential.py: its
-`pair` fixture and `Side`).
+Debian's redis-server and to the server under test (the harness of differential.py).
 
 Sorted sets are ordered, so almost every reply must match byte for byte: ranges in every form,
 scores as "%.17g" bulks or RESP3 doubles, errors, pops and their blocking forms (short
@@ -15,12 +14,9 @@ import random
 
 import pytest
 
-import helpers
-from helpers import RespError
-from test_differential import Side, pair  # noqa: F401  (pair is the servers fixture)
+from differential import Stream, assert_deterministic, assert_reports_first_mismatch
 
 COMMANDS_PER_SEED = 3000
-BATCH = 64
 
 ZKEYS = ["z0", "z1", "z2", "z3", "z4"]
 # Lex ranges are defined only when every score is equal (on a skiplist with mixed scores Redis's
@@ -258,46 +254,13 @@ class ZsetGenerator:
         return ("batch", rng.choices(table, weights=weights)[0][1]())
 
 
-class Stream:
-    def __init__(self, pair_, seed, resp3, mutate=None):
-        ref_srv, sut_srv = pair_
-        self.ref, self.sut = Side(ref_srv), Side(sut_srv)
-        self.seed = seed
-        self.resp3 = resp3
-        self.mutate = mutate  # (index, raw reply) -> raw reply, to test the harness itself
-        self.history = []
-        self.index = 0
-
-    def close(self):
-        self.ref.conn.close()
-        self.sut.conn.close()
-
-    def fail(self, what, cmd, a, b):
-        context = "\n".join(f"  {c!r} -> {rep!r}" for c, rep in self.history[-12:])
-        pytest.fail(f"{what} (seed={self.seed}, index={self.index}, resp3={self.resp3})\n"
-                    f"command:   {cmd!r}\nredis:     {a!r}\nsable:     {b!r}\n"
-                    f"preceding commands (with redis replies):\n{context}")
-
-    def run_batch(self, cmds):
-        if not cmds:
-            return
-        ref_replies = self.ref.run_batch(cmds)
-        sut_replies = self.sut.run_batch(cmds)
-        for cmd, a, b in zip(cmds, ref_replies, sut_replies):
-            if self.mutate:
-                b = self.mutate(self.index, b)
-            if a != b:
-                self.fail("mismatch", cmd, a, b)
-            self.history.append((cmd, a))
-            self.index += 1
+class ZsetStream(Stream):
+    """The sorted-set family's commands that run outside the batches."""
 
     def zrandmember(self, cmd):
-        ref_all = self.ref.conn.call("ZRANGE", cmd[1], "0", "-1", "WITHSCORES")
-        a, b = self.ref.conn.call(*cmd), self.sut.conn.call(*cmd)
-        self.history.append((cmd, ("parsed", a)))
-        if isinstance(a, RespError) or isinstance(b, RespError):
-            if a != b:
-                self.fail("error mismatch", cmd, a, b)
+        ref_all = self.ref.call("ZRANGE", cmd[1], "0", "-1", "WITHSCORES")
+        a, b = self.exchange(cmd)
+        if self.errors_checked(cmd, a, b):
             return
         if len(cmd) == 2 or not isinstance(a, list):
             if (a is None) != (b is None) or type(a) != type(b):
@@ -327,8 +290,7 @@ class Stream:
     def dump(self, cmd):
         """DUMP payloads match byte for byte, except that Redis LZF-compresses strings longer
         than 20 bytes: then each side must RESTORE the other's payload to the same contents."""
-        a, b = self.ref.conn.call(*cmd), self.sut.conn.call(*cmd)
-        self.history.append((cmd, ("parsed", a)))
+        a, b = self.exchange(cmd)
         if a == b:
             return
         if not isinstance(a, bytes) or not isinstance(b, bytes):
@@ -338,7 +300,7 @@ class Stream:
         for side, own, other in ((self.ref, a, b), (self.sut, b, a)):
             got = []
             for payload in (own, other):
-                reply = side.conn.call("RESTORE", "dumptmp", "0", payload, "REPLACE")
+                reply = side.call("RESTORE", "dumptmp", "0", payload, "REPLACE")
                 if reply != b"OK":
                     # The shared RDB decoder does not read LZF strings yet: tolerated only for
                     # the reference's (compressed, so shorter) payload.
@@ -346,75 +308,33 @@ class Stream:
                         got = None
                         break
                     self.fail(f"dump payload not restorable ({reply!r})", cmd, a, b)
-                got.append(side.conn.call("ZRANGE", "dumptmp", "0", "-1", "WITHSCORES"))
-            side.conn.call("DEL", "dumptmp")
+                got.append(side.call("ZRANGE", "dumptmp", "0", "-1", "WITHSCORES"))
+            side.call("DEL", "dumptmp")
             if got is not None and got[0] != got[1]:
                 self.fail("dump payload restores differently", cmd, a, b)
 
     def zscan(self, args):
-        key, opts = args[0], args[1:]
-        results = []
-        for side in (self.ref, self.sut):
-            seen, cursor, calls = {}, b"0", 0
-            while True:
-                reply = side.conn.call("ZSCAN", key, cursor, *opts)
-                if isinstance(reply, RespError):
-                    seen = reply
-                    break
-                cursor, items = reply
-                seen.update(zip(items[::2], items[1::2]))
-                calls += 1
-                if cursor == b"0" or calls > 100000:
-                    break
-            results.append(seen)
-        self.history.append((["ZSCAN", key, "(full)"] + opts, ("parsed", results[0])))
-        if results[0] != results[1]:
-            self.fail("zscan full iteration differs", ["ZSCAN", key] + opts, *results)
+        self.full_scan("ZSCAN", args[0], args[1:], pairs=True)
 
 
-def run_stream(pair_, seed, n, resp3=False, mutate=None):
-    s = Stream(pair_, seed, resp3, mutate)
-    try:
-        for side in (s.ref, s.sut):
-            assert side.conn.call("FLUSHALL") == b"OK"
-            side.conn.call("CONFIG", "SET", "zset-max-listpack-entries", "128")
-            side.conn.call("CONFIG", "SET", "zset-max-listpack-value", "64")
-            side.conn.call("SET", "lexstr", "x")
-            if resp3:
-                assert isinstance(side.conn.call("HELLO", "3"), helpers.Map)
-        gen = ZsetGenerator(seed)
-        batch = []
-        for _ in range(n):
-            kind, cmd = gen.command()
-            if kind == "batch":
-                batch.append(cmd)
-                if len(batch) >= BATCH:
-                    s.run_batch(batch)
-                    batch = []
-                continue
-            s.run_batch(batch)
-            batch = []
-            getattr(s, kind)(cmd)
-            s.index += 1
-        s.run_batch(batch)
+LIMIT_DEFAULTS = [["CONFIG", "SET", "zset-max-listpack-entries", "128"],
+                  ["CONFIG", "SET", "zset-max-listpack-value", "64"]]
+
+
+def run_stream(pair, seed, n, resp3=False, mutate=None):
+    gen = ZsetGenerator(seed)
+    with ZsetStream(pair, seed, resp3, setup=LIMIT_DEFAULTS + [["SET", "lexstr", "x"]],
+                    restore=LIMIT_DEFAULTS, mutate=mutate) as s:
+        s.run(n, gen.command)
         # the final state must agree: type, contents, encoding of every key
-        for key in KEYS + ["missing"]:
-            for cmd in (["TYPE", key], ["ZRANGE", key, "0", "-1", "WITHSCORES"],
-                        ["OBJECT", "ENCODING", key], ["ZCARD", key]):
-                a = s.ref.conn.call_raw(*cmd)
-                b = s.sut.conn.call_raw(*cmd)
-                if a != b:
-                    s.fail("final state differs", cmd, a, b)
-        for side in (s.ref, s.sut):
-            side.conn.call("CONFIG", "SET", "zset-max-listpack-entries", "128")
-            side.conn.call("CONFIG", "SET", "zset-max-listpack-value", "64")
+        s.check_final([cmd for key in KEYS + ["missing"]
+                       for cmd in (["TYPE", key], ["ZRANGE", key, "0", "-1", "WITHSCORES"],
+                                   ["OBJECT", "ENCODING", key], ["ZCARD", key])])
         return s.history
-    finally:
-        s.close()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
-def test_differential_zsets_resp2(pair, seed):  # noqa: F811
+def test_differential_zsets_resp2(pair, seed):
     history = run_stream(pair, seed, COMMANDS_PER_SEED)
     raw = [rep for _, rep in history if isinstance(rep, bytes)]
     assert sum(rep.startswith(b"-") for rep in raw) > 30  # errors exercised
@@ -424,19 +344,15 @@ def test_differential_zsets_resp2(pair, seed):  # noqa: F811
     assert len(encodings) == 2  # both encodings show up
 
 
-def test_differential_zsets_resp3(pair):  # noqa: F811
+def test_differential_zsets_resp3(pair):
     history = run_stream(pair, 101, COMMANDS_PER_SEED, resp3=True)
     raw = [rep for _, rep in history if isinstance(rep, bytes)]
     assert any(b"\r\n," in rep or rep.startswith(b",") for rep in raw)  # RESP3 doubles
 
 
-def test_harness_reports_first_mismatch(pair):  # noqa: F811
-    def corrupt(index, reply):
-        return b":12345\r\n" if index in (40, 90) else reply
-    with pytest.raises(pytest.fail.Exception, match=r"seed=9, index=40,"):
-        run_stream(pair, 9, 200, mutate=corrupt)
+def test_harness_reports_first_mismatch(pair):
+    assert_reports_first_mismatch(run_stream, pair, seed=9, n=200, bad=(40, 90))
 
 
 def test_zset_generator_is_deterministic():
-    a, b = ZsetGenerator(3), ZsetGenerator(3)
-    assert [a.command() for _ in range(500)] == [b.command() for _ in range(500)]
+    assert_deterministic(ZsetGenerator, 3)

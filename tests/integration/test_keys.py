@@ -4,6 +4,7 @@ import random
 import time
 
 import pytest
+import redis
 
 from helpers import RespError, wait_for
 
@@ -671,3 +672,26 @@ def test_object_errors(raw):
         "ERR wrong number of arguments for 'object|encoding' command")
     assert raw.call("OBJECT", "encoding", "a", "b") == E(
         "ERR wrong number of arguments for 'object|encoding' command")
+
+
+def test_lfu_counters_under_an_lfu_policy(r):
+    r.config_set("maxmemory-policy", "allkeys-lfu")
+    try:
+        r.set("lfu:k", "v")
+        assert r.object("freq", "lfu:k") == 5  # LFU_INIT_VAL
+        for _ in range(2000):
+            r.get("lfu:k")
+        freq = r.object("freq", "lfu:k")
+        assert 10 <= freq <= 40, freq  # logarithmic: ~2000 hits with lfu-log-factor 10
+        payload = r.dump("lfu:k")
+        r.delete("lfu:k")
+        r.restore("lfu:k", 0, payload, frequency=100)
+        assert r.object("freq", "lfu:k") == 100
+        with pytest.raises(redis.ResponseError, match="idle time not tracked"):
+            r.object("idletime", "lfu:k")
+    finally:
+        r.config_set("maxmemory-policy", "noeviction")
+    with pytest.raises(redis.ResponseError, match="access frequency not tracked"):
+        r.object("freq", "lfu:k")
+    r.restore("lfu:idle", 0, r.dump("lfu:k"), idletime=1000)
+    assert 1000 <= r.object("idletime", "lfu:idle") <= 1002
