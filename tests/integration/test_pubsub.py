@@ -393,3 +393,35 @@ def test_events_in_other_db_and_resp3_subscriber(r, conns, events):
     c.call("SET", "x", "1")
     assert sub.read_reply() == Push([b"pmessage", b"__keyspace@3__:*", b"__keyspace@3__:x",
                                      b"set"])
+
+
+# --------------------------------------------------------------------------------------------
+# ACL channel permissions
+# --------------------------------------------------------------------------------------------
+
+def test_acl_channels_and_killed_subscribers(r, conns):
+    r.execute_command("ACL", "SETUSER", "psuser", "on", ">pw", "+@all", "~*", "resetchannels",
+                      "&news.*")
+    try:
+        c = conns()
+        assert c.call("AUTH", "psuser", "pw") == b"OK"
+        assert c.call("PUBLISH", "other", "x") == E(
+            "NOPERM this user has no permissions to access one of the channels used as "
+            "arguments")
+        assert c.call("SUBSCRIBE", "other") == E(
+            "NOPERM this user has no permissions to access one of the channels used as "
+            "arguments")
+        assert c.call("PSUBSCRIBE", "news.*x") == E(
+            "NOPERM this user has no permissions to access one of the channels used as "
+            "arguments")
+        assert c.call("SUBSCRIBE", "news.1") == [b"subscribe", b"news.1", 1]
+        assert r.publish("news.1", "m") == 1
+        assert c.read_reply() == [b"message", b"news.1", b"m"]
+        # a wider list keeps the subscriber; losing its channel disconnects it
+        r.execute_command("ACL", "SETUSER", "psuser", "&other")
+        assert c.call("PING") == [b"pong", b""]
+        r.execute_command("ACL", "SETUSER", "psuser", "resetchannels", "&other")
+        assert c.is_closed()
+        assert r.execute_command("PUBSUB", "NUMSUB", "news.1") == [b"news.1", 0]
+    finally:
+        r.execute_command("ACL", "DELUSER", "psuser")
