@@ -138,6 +138,7 @@ CommandTable::CommandTable() {
   RegisterGeoCommands(*this);
   RegisterStreamCommands(*this);
   RegisterAclCommands(*this);
+  RegisterPubSubCommands(*this);
 }
 
 CommandSpec* CommandTable::Add(const CommandRow& row) {

@@ -155,5 +155,6 @@ void RegisterSortCommands(CommandTable& t);
 void RegisterGeoCommands(CommandTable& t);
 void RegisterStreamCommands(CommandTable& t);
 void RegisterAclCommands(CommandTable& t);
+void RegisterPubSubCommands(CommandTable& t);
 
 }  // namespace sable

@@ -9,6 +9,7 @@
 
 #include "datastructs/glob.h"
 #include "datastructs/numbers.h"
+#include "server/notify.h"
 #include "server/resp_parser.h"
 
 namespace sable {
@@ -185,6 +186,40 @@ std::string Config::Validate(const std::string& name, Entry& e, std::string_view
   }
 }
 
+// client-output-buffer-limit: "<class> <hard> <soft> <soft_seconds>"... merged into the current
+// value (classes not named keep theirs), all or nothing, with Redis's errors.
+std::string Config::OutputBufferLimitsText(const std::vector<std::string>& args,
+                                           std::string* canon) const {
+  std::vector<std::string> w;
+  for (const auto& a : args) {
+    std::istringstream is(a);
+    std::string p;
+    while (is >> p) w.push_back(p);
+  }
+  if (w.size() % 4) return "Wrong number of arguments in buffer limit configuration.";
+  OutputBufferLimit lim[3] = {obuf_normal, obuf_replica, obuf_pubsub};
+  for (size_t i = 0; i < w.size(); i += 4) {
+    std::string cls = Lower(w[i]);
+    int idx = -1;
+    if (cls == "normal") idx = 0;
+    if (cls == "slave" || cls == "replica") idx = 1;
+    if (cls == "pubsub") idx = 2;
+    if (idx < 0) return "Invalid client class specified in buffer limit configuration.";
+    OutputBufferLimit l;
+    char* end = nullptr;
+    long long secs = strtoll(w[i + 3].c_str(), &end, 10);
+    if (!ParseMemory(w[i + 1], &l.hard) || !ParseMemory(w[i + 2], &l.soft) || *end != '\0' ||
+        secs < 0)
+      return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+    l.soft_seconds = secs;
+    lim[idx] = l;
+  }
+  *canon = fmt::format("normal {} {} {} slave {} {} {} pubsub {} {} {}", lim[0].hard, lim[0].soft,
+                       lim[0].soft_seconds, lim[1].hard, lim[1].soft, lim[1].soft_seconds,
+                       lim[2].hard, lim[2].soft, lim[2].soft_seconds);
+  return "";
+}
+
 std::string Config::SetArgs(const std::string& name, const std::vector<std::string>& args) {
   auto it = entries_.find(name);
   if (it == entries_.end()) return "Bad directive or wrong number of arguments";
@@ -250,6 +285,16 @@ std::string Config::SetArgs(const std::string& name, const std::vector<std::stri
     if (args[0].empty() || *end) return "argument couldn't be parsed as an octal number";
     if (v < 0 || v > 0777) return "argument must be between 0 and 777 inclusive";
     canon = fmt::format("{:o}", v);
+  } else if (name == "notify-keyspace-events") {
+    if (args.size() != 1) return "wrong number of arguments";
+    int flags = KeyspaceEventsFromString(args[0]);
+    if (flags == -1) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+    // The flags are kept as parsed: the canonical text hides 'n' next to 'A' (as Redis's).
+    notify_keyspace_events = flags;
+    canon = KeyspaceEventsToString(flags);
+  } else if (name == "client-output-buffer-limit") {
+    std::string err = OutputBufferLimitsText(args, &canon);
+    if (!err.empty()) return err;
   } else {
     canon = Join(args);
   }
@@ -308,6 +353,15 @@ void Config::Mirror(const std::string& name) {
   }
   else if (name == "stream-node-max-bytes") stream_node_max_bytes = i64();
   else if (name == "stream-node-max-entries") stream_node_max_entries = i64();
+  else if (name == "tracking-table-max-keys") tracking_table_max_keys = i64();
+  else if (name == "client-output-buffer-limit") {
+    std::istringstream is(v);
+    std::string cls;
+    OutputBufferLimit l;
+    while (is >> cls >> l.hard >> l.soft >> l.soft_seconds) {
+      (cls == "normal" ? obuf_normal : cls == "slave" ? obuf_replica : obuf_pubsub) = l;
+    }
+  }
   else if (name == "save") {
     save.clear();
     std::istringstream is(v);

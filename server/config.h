@@ -19,6 +19,13 @@ struct SavePoint {
   int64_t changes;
 };
 
+// One class of client-output-buffer-limit (0 = no limit).
+struct OutputBufferLimit {
+  int64_t hard = 0;
+  int64_t soft = 0;
+  int64_t soft_seconds = 0;
+};
+
 class Config {
  public:
   Config();
@@ -84,6 +91,12 @@ class Config {
   int64_t hll_sparse_max_bytes = 3000;
   int64_t stream_node_max_bytes = 4096;
   int64_t stream_node_max_entries = 100;
+  // Pub/Sub, keyspace events and client-side caching.
+  int notify_keyspace_events = 0;  // NotifyFlag bits (server/notify.h)
+  int64_t tracking_table_max_keys = 1000000;
+  OutputBufferLimit obuf_normal;
+  OutputBufferLimit obuf_replica{268435456, 67108864, 60};
+  OutputBufferLimit obuf_pubsub{33554432, 8388608, 60};
 
  private:
   struct Entry {
@@ -96,6 +109,8 @@ class Config {
                        std::string* canon) const;
   void Mirror(const std::string& name);
   std::string SetArgs(const std::string& name, const std::vector<std::string>& args);
+  std::string OutputBufferLimitsText(const std::vector<std::string>& args,
+                                     std::string* canon) const;
 
   std::map<std::string, Entry> entries_;
   std::map<std::string, std::string> aliases_;  // alias -> canonical

@@ -6,12 +6,15 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "server/blocking.h"
+#include "server/pubsub.h"
 #include "server/reply_writer.h"
 #include "server/resp_parser.h"
+#include "server/tracking.h"
 
 namespace sable {
 
@@ -84,6 +87,12 @@ class Connection {
   BlockState block;
   bool paused = false;            // waiting for CLIENT UNPAUSE
   std::vector<std::string> paused_cmd;  // the command held while paused
+  // Pub/Sub subscriptions (server/pubsub.h); allocated on the first subscribe.
+  std::unique_ptr<ClientPubSub> pubsub;
+  // In Pub/Sub mode (RESP2 then only accepts (P|S)(UN)SUBSCRIBE, PING, QUIT, RESET).
+  bool subscribed() const { return pubsub && !pubsub->empty(); }
+  ClientTracking tracking;         // CLIENT TRACKING state (server/tracking.h)
+  int64_t obuf_soft_since_ms = 0;  // when the output buffer went over the soft limit
 
  private:
   friend class Server;

@@ -1,5 +1,6 @@
-// The single request pipeline: lookup → arity → auth → pause → handler → stats, slowlog,
-// latency monitor and MONITOR feed. Handlers never repeat these checks.
+// The single request pipeline: lookup → arity → auth → tracking table limit → Pub/Sub context
+// → MULTI queue → pause → handler → stats, slowlog, latency monitor, MONITOR feed, tracking.
+// Handlers never repeat these checks.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -11,8 +12,10 @@
 #include "server/log.h"
 #include "server/snapshot.h"
 #include "server/lua_engine.h"
+#include "server/pubsub.h"
 #include "server/server.h"
 #include "server/tick_clock.h"
+#include "server/tracking.h"
 
 namespace sable {
 
@@ -53,6 +56,18 @@ bool IsMultiControl(const CommandSpec& s) {
          s.name == "quit" || s.name == "reset";
 }
 
+// What a RESP2 client in Pub/Sub mode may still run.
+bool AllowedWhileSubscribed(const CommandSpec& s) {
+  return s.name == "ping" || s.name == "subscribe" || s.name == "ssubscribe" ||
+         s.name == "unsubscribe" || s.name == "sunsubscribe" || s.name == "psubscribe" ||
+         s.name == "punsubscribe" || s.name == "quit" || s.name == "reset";
+}
+
+// Scripts remember the keys of their read commands themselves (see Tracking::RememberKeys).
+bool IsReadOnlyScript(const CommandSpec& s) {
+  return s.name == "eval_ro" || s.name == "evalsha_ro" || s.name == "fcall_ro";
+}
+
 bool ArityOk(const CommandSpec& s, size_t argc) {
   return !((s.arity > 0 && static_cast<size_t>(s.arity) != argc) ||
            (s.arity < 0 && argc < static_cast<size_t>(-s.arity)));
@@ -61,6 +76,17 @@ bool ArityOk(const CommandSpec& s, size_t argc) {
 }  // namespace
 
 void Server::Execute(Connection& c, ArgList args) {
+  Connection* outer = current_client_;
+  current_client_ = &c;
+  const CommandSpec* top = Dispatch(c, args);
+  if (current_client_ == &c) current_client_ = outer;
+  // CLIENT CACHING applies to the next command (or the next transaction) only.
+  if (c.tracking.has(ClientTracking::kCaching) && !c.in_multi &&
+      (top == nullptr || top->name != "client"))
+    c.tracking.flags &= ~ClientTracking::kCaching;
+}
+
+const CommandSpec* Server::Dispatch(Connection& c, ArgList args) {
   ReplyWriter& w = c.writer();
   bool muted = c.reply_mode == ReplyMode::kOff || c.reply_mode == ReplyMode::kSkipNext;
   if (c.reply_mode == ReplyMode::kSkipNext) c.reply_mode = ReplyMode::kOn;
@@ -84,7 +110,7 @@ void Server::Execute(Connection& c, ArgList args) {
   if (spec == nullptr) {
     c.multi_dirty = c.in_multi;
     w.Error(UnknownCommandError(args));
-    return;
+    return nullptr;
   }
   if (!spec->subcommands.empty() && args.size() >= 2) {
     const CommandSpec* sub = spec->FindSub(args[1]);
@@ -93,7 +119,7 @@ void Server::Execute(Connection& c, ArgList args) {
       c.multi_dirty = c.in_multi;
       w.Error(fmt::format("ERR unknown subcommand '{}'. Try {} HELP.", args[1].substr(0, 128),
                           Upper(spec->name)));
-      return;
+      return spec;
     }
     spec = sub;
   }
@@ -101,14 +127,14 @@ void Server::Execute(Connection& c, ArgList args) {
     ++spec->stats.rejected;
     c.multi_dirty = c.in_multi;
     w.Error(fmt::format("ERR wrong number of arguments for '{}' command", spec->FullName()));
-    return;
+    return spec->parent ? spec->parent : spec;
   }
   const CommandSpec& top = spec->parent ? *spec->parent : *spec;
   if (!c.authenticated && acl_->AuthRequired(c) && !(spec->flags & kCmdNoAuth) &&
       !(top.flags & kCmdNoAuth)) {
     ++spec->stats.rejected;
     w.Error("NOAUTH Authentication required.");
-    return;
+    return &top;
   }
   if (c.user != nullptr && !c.user->unrestricted) {  // ACL: command, keys, channels
     int r = acl_->CheckAndLog(c, *spec, args, c.in_multi ? kAclCtxMulti : kAclCtxToplevel);
@@ -116,8 +142,20 @@ void Server::Execute(Connection& c, ArgList args) {
       ++spec->stats.rejected;
       c.multi_dirty = c.in_multi;
       w.Error(Acl::DeniedMessage(r, *spec));
-      return;
+      return &top;
     }
+  }
+  // Keep client-side caching metadata within tracking-table-max-keys (even for a command
+  // that only gets queued: its invalidations come before QUEUED, as in Redis).
+  if (tracking_->clients() > 0) tracking_->LimitUsedSlots();
+  if (c.subscribed() && !w.resp3() && !AllowedWhileSubscribed(top)) {
+    ++spec->stats.rejected;
+    c.multi_dirty = c.in_multi;
+    w.Error(fmt::format(
+        "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
+        "are allowed in this context",
+        spec->FullName()));
+    return &top;
   }
   uint32_t all_flags = spec->flags | top.flags;
   // Persistence errors refuse writes (and PING) with -MISCONF; reads keep working. The AOF
@@ -141,7 +179,7 @@ void Server::Execute(Connection& c, ArgList args) {
         c.multi_dirty = c.in_multi;
         w.Error(msg);
       }
-      return;
+      return &top;
     }
   }
   // A script running past busy-reply-threshold: only allow_busy commands are served.
@@ -149,22 +187,22 @@ void Server::Execute(Connection& c, ArgList args) {
     ++spec->stats.rejected;
     c.multi_dirty = c.in_multi;
     w.Error(lua_->busy_error());
-    return;
+    return &top;
   }
   if (c.monitor && (all_flags & (kCmdWrite | kCmdReadonly | kCmdMayReplicate))) {
     ++spec->stats.rejected;
     w.Error("ERR Replica can't interact with the keyspace");
-    return;
+    return &top;
   }
   if (c.in_multi && !IsMultiControl(top)) {
     if ((spec->flags & kCmdNoMulti) || (top.flags & kCmdNoMulti)) {
       c.multi_dirty = true;
       w.Error("ERR Command not allowed inside a transaction");
-      return;
+      return &top;
     }
     c.multi_queue.emplace_back(spec, std::vector<std::string>(args.begin(), args.end()));
     w.Simple("QUEUED");
-    return;
+    return &top;
   }
   // A script that declares no-writes is not a write for CLIENT PAUSE WRITE (Redis's
   // evalGetCommandFlags / fcallGetCommandFlags).
@@ -172,12 +210,13 @@ void Server::Execute(Connection& c, ArgList args) {
       (pause_all || !lua_->DeclaresNoWrites(*spec, args))) {
     c.paused = true;
     c.paused_cmd.assign(args.begin(), args.end());
-    return;
+    return &top;
   }
   Call(c, *spec, args);
   w.set_muted(false);
   // Clients blocked on keys a running script touched are served once the script ends.
   if (!ready_keys_.empty() && !lua_->running()) HandleReadyKeys();
+  return &top;
 }
 
 void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
@@ -199,6 +238,11 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
   uint64_t start = in_batch_ ? last_tick_ : TickClock::Now();
   CommandContext ctx{*this, c, args, w, *spec, c.db,
                      script_time_ms != 0 ? script_time_ms : now_ms_};
+  // The current client is the one whose top-level command runs (as Redis's current_client):
+  // commands nested in EXEC, or run by a script on a caller's behalf, keep it.
+  Connection* outer_client = current_client_;
+  if (call_depth_ == 0) current_client_ = &c;
+  ++call_depth_;
   spec->handler(ctx);
   last_tick_ = TickClock::Now();
   int64_t dur = TickClock::ToMicros(last_tick_ - start);
@@ -230,11 +274,19 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
   if (exec_depth == 0 && !prop_queue_.empty()) FlushPropagation(false);
   bool signaled = keys_signaled;
   keys_signaled = signaled_outer;
-  if (!signaled && stats_.dirty != dirty_before && !watched_keys_.empty()) {
+  if (!signaled && stats_.dirty != dirty_before &&
+      (!watched_keys_.empty() || tracking_->active())) {
     std::vector<int> pos;
     spec->KeyPositions(args, &pos);
-    for (int i : pos) TouchWatchedKey(ctx.db, args[i]);
+    for (int i : pos) SignalModifiedKey(&c, ctx.db, args[i]);
   }
+  // Client-side caching: remember what a tracking client read (default mode).
+  if (c.tracking.on() && !c.tracking.has(ClientTracking::kBcast) &&
+      (all_flags_of(*spec) & kCmdReadonly) && !IsReadOnlyScript(top))
+    tracking_->RememberKeys(c, *spec, args);
+  // Invalidations for this client follow its reply (after a whole EXEC).
+  if (--call_depth_ == 0 && tracking_->has_pending()) tracking_->HandlePending();
+  current_client_ = outer_client;
 
   int64_t slower = config_->slowlog_log_slower_than;
   if (!parked && slower >= 0 && dur >= slower && !(spec->flags & kCmdSkipSlowlog) &&
@@ -284,6 +336,16 @@ void Server::UnwatchAll(Connection& c) {
   }
   c.watched.clear();
   c.watch_dirty = false;
+}
+
+void Server::SignalModifiedKey(Connection* by, int db, std::string_view key) {
+  if (!watched_keys_.empty()) TouchWatchedKey(db, key);
+  if (tracking_->active()) tracking_->InvalidateKey(by, key, true);
+}
+
+void Server::SignalFlushedDb(int db) {
+  TouchWatchedDb(db);
+  tracking_->InvalidateAllOnFlush();
 }
 
 void Server::TouchWatchedKey(int db, std::string_view key) {
@@ -341,24 +403,37 @@ void Server::FeedMonitors(const Connection& c, ArgList args) {
 }
 
 std::string Server::ClientInfoLine(const Connection& c) const {
+  // Flags in Redis's order (those Sable has): O P x b t R B d e, or N.
   std::string flags;
   if (c.monitor) flags += 'O';
+  if (c.subscribed()) flags += 'P';
+  if (c.in_multi) flags += 'x';
   if (c.paused || c.blocked) flags += 'b';
+  if (c.tracking.on()) flags += 't';
+  if (c.tracking.has(ClientTracking::kBrokenRedir)) flags += 'R';
+  if (c.tracking.has(ClientTracking::kBcast)) flags += 'B';
+  if (c.watch_dirty) flags += 'd';
   if (c.is_unix_socket()) flags += 'U';
   if (c.no_evict) flags += 'e';
   if (flags.empty()) flags = "N";
-  const char* cmd = "NULL";
   std::string cmdname = c.last_cmd ? c.last_cmd->FullName() : "NULL";
-  (void)cmd;
+  size_t sub = 0, psub = 0, ssub = 0;
+  if (c.pubsub) {
+    sub = c.pubsub->channels.size();
+    psub = c.pubsub->patterns.size();
+    ssub = c.pubsub->shard_channels.size();
+  }
+  int64_t multi = c.in_multi ? static_cast<int64_t>(c.multi_queue.size()) : -1;
+  int64_t redir = c.tracking.on() ? static_cast<int64_t>(c.tracking.redirect) : -1;
   return fmt::format(
-      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 "
-      "multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} "
-      "tot-mem={} events=r cmd={} user={} redir=-1 resp={}",
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} "
+      "ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 "
+      "oll=0 omem={} tot-mem={} events=r cmd={} user={} redir={} resp={}",
       c.id(), c.peer, c.local, c.id() + 7, c.name, (now_ms_ - c.created_ms) / 1000,
-      (now_ms_ - c.last_interaction_ms) / 1000, flags, c.db, c.query_buffer_size(),
-      c.query_buffer_free(), c.output_bytes(),
+      (now_ms_ - c.last_interaction_ms) / 1000, flags, c.db, sub, psub, ssub, multi,
+      c.query_buffer_size(), c.query_buffer_free(), c.output_bytes(),
       c.query_buffer_size() + c.query_buffer_free() + c.output_bytes() + 1024, cmdname,
-      c.user != nullptr ? c.user->name : "(superuser)",
+      c.user != nullptr ? c.user->name : "(superuser)", redir,
       const_cast<Connection&>(c).writer().proto());
 }
 

@@ -95,6 +95,8 @@ void Keyspace::Insert(int db, KvEntry* e) {
   Db& d = *dbs_[db];
   if (e->has_expire()) ++d.volatile_keys;
   d.table.Insert(e);
+  // Loading (RDB, AOF) adds keys without events, as Redis's dbAddRDBLoad.
+  if (on_new_key != nullptr && !expiry_paused) on_new_key(on_expired_ctx, db, e->key());
 }
 
 void Keyspace::Replace(int db, KvEntry** link, KvEntry* e) {

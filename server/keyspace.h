@@ -90,6 +90,9 @@ class Keyspace {
   // told (Redis signals such keys as ready). Spurious calls are harmless.
   void (*on_stream_removed)(void* ctx, int db, std::string_view key) = nullptr;
   void* on_stream_removed_ctx = nullptr;
+  // When set, called after a key is added (Redis's dbAdd "new" keyspace event), except while
+  // loading; the context is on_expired_ctx.
+  void (*on_new_key)(void* ctx, int db, std::string_view key) = nullptr;
   // While loading (AOF/RDB) or on a replica, keys are never expired here.
   bool expiry_paused = false;
   // While a child saves, reads do not update the LRU clock of entries (as Redis): the write

@@ -1,6 +1,7 @@
 #include "server/lua_engine.h"
 
 #include "server/acl.h"
+#include "server/tracking.h"
 
 extern "C" {
 #include <lauxlib.h>
@@ -1974,6 +1975,14 @@ bool LuaEngine::RunCommand(lua_State* L, bool raise_error) {
   size_t queued_before = srv.prop_queue_size();
   srv.Call(c, *spec, al);
   if (run->repl != 3) srv.DropPropagation(queued_before);
+  // Client-side caching, as Redis's call(): a read command run by a script makes the caller
+  // (in default tracking mode) remember the keys of its own command (the EVAL's KEYS).
+  Connection* caller = run->caller;
+  if ((flags & kCmdReadonly) && caller != nullptr && caller->tracking.on() &&
+      !caller->tracking.has(ClientTracking::kBcast) && caller->last_cmd != nullptr) {
+    std::vector<std::string_view> cargs(run->caller_args.begin(), run->caller_args.end());
+    srv.tracking().RememberKeys(*caller, *caller->last_cmd, ArgList(cargs.data(), cargs.size()));
+  }
   inuse = false;
 
   std::string reply;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "server/connection.h"
+#include "server/notify.h"
 #include "server/server.h"
 
 namespace sable {
@@ -78,6 +79,9 @@ void Server::FlushPropagation(bool wrap_in_multi) {
 
 void Server::OnKeyExpired(void* self, int db, std::string_view key) {
   auto* s = static_cast<Server*>(self);
+  // As Redis's deleteExpiredKeyAndPropagate: the event, then WATCH/tracking, then the DEL.
+  s->NotifyKeyspaceEvent(kNotifyExpired, "expired", key, db);
+  s->SignalModifiedKey(nullptr, db, key);
   if (!s->aof_on_ && s->replicas_.empty()) return;
   std::string_view args[] = {"DEL", key};
   s->FeedChange(db, ArgList(args, 2));

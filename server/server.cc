@@ -22,7 +22,10 @@
 #include "server/connection.h"
 #include "server/log.h"
 #include "server/lua_engine.h"
+#include "server/notify.h"
+#include "server/pubsub.h"
 #include "server/snapshot.h"
+#include "server/tracking.h"
 
 namespace sable {
 
@@ -63,8 +66,24 @@ Server::Server(Config* config) : config_(config) {
     static_cast<Server*>(self)->SignalKeyReady(db, key);
   };
   keyspace_->on_stream_removed_ctx = this;
+  pubsub_ = std::make_unique<PubSub>(this);
+  tracking_ = std::make_unique<Tracking>(this);
+  OnConfigChange("notify-keyspace-events");
   aof_ = std::make_unique<Aof>(this);
   acl_ = std::make_unique<Acl>(this);
+  // A subscriber whose user lost access to one of its channels or patterns is disconnected
+  // (Redis's ACLKillPubsubClientsIfNeeded).
+  acl_->pubsub_violates = [](Connection& c,
+                             const std::function<bool(std::string_view, bool)>& allowed) {
+    if (!c.subscribed()) return false;
+    for (const std::string& p : c.pubsub->patterns)
+      if (!allowed(p, true)) return true;
+    for (const std::string& ch : c.pubsub->channels)
+      if (!allowed(ch, false)) return true;
+    for (const std::string& ch : c.pubsub->shard_channels)
+      if (!allowed(ch, false)) return true;
+    return false;
+  };
   if (!config_->requirepass.empty()) acl_->UpdateDefaultUserPassword(config_->requirepass);
   rdb_ = std::make_unique<Snapshotter>(this);
   lua_ = std::make_unique<LuaEngine>(this);
@@ -104,7 +123,14 @@ void Server::OnConfigChange(const std::string& name) {
     ChildProcess::set_key_save_delay_us(v);
   } else if (name == "hz") {
     uv_timer_set_repeat(&cron_timer_, 1000 / config_->hz);
+  } else if (name == "notify-keyspace-events") {
+    // The "new" event hooks key creation only while it is enabled.
+    keyspace_->on_new_key = (config_->notify_keyspace_events & kNotifyNew) ? OnNewKey : nullptr;
   }
+}
+
+void Server::OnNewKey(void* self, int db, std::string_view key) {
+  static_cast<Server*>(self)->NotifyKeyspaceEvent(kNotifyNew, "new", key, db);
 }
 
 void Server::ApplyAccessPolicy() {
@@ -400,6 +426,9 @@ void Server::RemoveClient(Connection* c) {
   for (auto& p : pending_flush_)
     if (p == c) p = nullptr;
   if (c->monitor) std::erase(monitors_, c);
+  pubsub_->RemoveClient(*c);
+  tracking_->Disable(*c);
+  if (current_client_ == c) current_client_ = nullptr;
   UnwatchAll(*c);
   RemoveBlocked(*c);
   std::erase(replicas_, c);
@@ -407,6 +436,10 @@ void Server::RemoveClient(Connection* c) {
 }
 
 void Server::FlushPending() {
+  // Before the loop sleeps (Redis's beforeSleep): BCAST invalidations of this cycle, and
+  // clients that went over their output buffer limit are dropped.
+  tracking_->Broadcast();
+  if (!close_asap_.empty()) CloseClientsOverLimit();
   // DEBUG AOF-FLUSH-SLEEP: as Redis, a pause before buffered AOF changes are written.
   if (aof_flush_sleep_us > 0 && !aof_buf_.empty())
     usleep(static_cast<useconds_t>(aof_flush_sleep_us));
@@ -428,6 +461,7 @@ void Server::OnCron(uv_timer_t* t) { static_cast<Server*>(t->data)->Cron(); }
 
 void Server::Cron() {
   UpdateClock();
+  if (cron_paused) return;  // DEBUG PAUSE-CRON
   ++cron_loops_;
   keyspace_->lru_clock = static_cast<uint32_t>(now_ms_ / 1000);
   // Active expiry: at most 25% of a cron period, scaled by active-expire-effort.
@@ -438,10 +472,14 @@ void Server::Cron() {
   // would only copy pages the child still shares).
   if (!child_.active()) keyspace_->RehashStep(1000);
   if (pause_end_ms != 0 && now_ms_ >= pause_end_ms) Unpause();
+  if (tracking_->clients() > 0) tracking_->LimitUsedSlots();
+  if (pubsub_->channel_count(false) + pubsub_->channel_count(true) + pubsub_->pattern_count())
+    CheckPubsubSoftLimits();
   if (config_->timeout > 0) {
     std::vector<Connection*> idle;
     for (auto& [id, c] : clients_)
-      if (!c->monitor && now_ms_ - c->last_interaction_ms > config_->timeout * 1000)
+      if (!c->monitor && !c->subscribed() &&
+          now_ms_ - c->last_interaction_ms > config_->timeout * 1000)
         idle.push_back(c);
     for (Connection* c : idle) c->Close();
   }
@@ -470,6 +508,51 @@ void Server::Cron() {
   if (!child_.active() && rdb_->scheduled &&
       (rdb_->last_bgsave_ok || now_ms_ / 1000 - rdb_->last_bgsave_try_s > 5)) {
     if (rdb_->BgSave()) rdb_->scheduled = false;
+  }
+}
+
+std::string_view Server::ClientType(const Connection& c) const {
+  if (std::find(replicas_.begin(), replicas_.end(), &c) != replicas_.end()) return "slave";
+  return c.subscribed() ? "pubsub" : "normal";
+}
+
+void Server::CheckOutputLimit(Connection& c) {
+  // Only the pubsub class is enforced (normal has no limit by default; replicas are streamed).
+  if (!c.subscribed() || c.closing()) return;
+  const OutputBufferLimit& lim = config_->obuf_pubsub;
+  size_t used = c.output_bytes();
+  bool over = lim.hard > 0 && used >= static_cast<size_t>(lim.hard);
+  if (lim.soft > 0 && used >= static_cast<size_t>(lim.soft)) {
+    // Redis counts whole seconds on the cached clock: over for more than soft_seconds.
+    if (c.obuf_soft_since_ms == 0) {
+      c.obuf_soft_since_ms = now_ms_;
+    } else if ((now_ms_ - c.obuf_soft_since_ms) / 1000 > lim.soft_seconds) {
+      over = true;
+    }
+  } else {
+    c.obuf_soft_since_ms = 0;
+  }
+  if (!over) return;
+  if (std::find(close_asap_.begin(), close_asap_.end(), c.id()) != close_asap_.end()) return;
+  Log(LogLevel::kWarning,
+      "Client id={} addr={} name={} scheduled to be closed ASAP for overcoming of output "
+      "buffer limits.",
+      c.id(), c.peer, c.name);
+  close_asap_.push_back(c.id());
+}
+
+void Server::CheckPubsubSoftLimits() {
+  // A subscriber that stays over the soft limit without new traffic is still dropped.
+  for (auto& [id, c] : clients_)
+    if (c->obuf_soft_since_ms != 0) CheckOutputLimit(*c);
+}
+
+void Server::CloseClientsOverLimit() {
+  std::vector<uint64_t> ids;
+  ids.swap(close_asap_);
+  for (uint64_t id : ids) {
+    Connection* c = FindClient(id);
+    if (c != nullptr) c->Close();
   }
 }
 

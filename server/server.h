@@ -29,6 +29,8 @@ class Aof;
 class Acl;
 class Snapshotter;
 class LuaEngine;
+class PubSub;
+class Tracking;
 
 struct SlowlogEntry {
   uint64_t id;
@@ -90,6 +92,28 @@ class Server {
   // off the fallback of invalidating every key argument of a write that changed data.
   bool keys_signaled = false;
   void TouchWatchedDb(int db);  // FLUSHDB / SWAPDB / FLUSHALL
+
+  // A key was modified (Redis's signalModifiedKey): WATCH and client-side caching
+  // invalidation. `by` is the client whose command changed it (nullptr: expiry, eviction).
+  void SignalModifiedKey(Connection* by, int db, std::string_view key);
+  // FLUSHDB/FLUSHALL (db -1): WATCH and a "flush everything" invalidation for tracking clients.
+  void SignalFlushedDb(int db);
+  // Publishes a keyspace event when its class is enabled (notify-keyspace-events; the
+  // classes are NotifyFlag bits of server/notify.h).
+  void NotifyKeyspaceEvent(int type, std::string_view event, std::string_view key, int db) {
+    if (config_->notify_keyspace_events & type) PublishKeyspaceEvent(event, key, db);
+  }
+  PubSub& pubsub() { return *pubsub_; }
+  Tracking& tracking() { return *tracking_; }
+  // The client whose command is being processed (nullptr in cron and loop callbacks).
+  Connection* current_client() const { return current_client_; }
+  // True while a command handler runs (including the commands of an EXEC).
+  bool in_call() const { return call_depth_ > 0; }
+  // Pub/Sub clients over client-output-buffer-limit are closed before the next flush.
+  void CheckOutputLimit(Connection& c);
+  // "normal", "slave" or "pubsub" (CLIENT LIST/KILL TYPE, output buffer classes).
+  std::string_view ClientType(const Connection& c) const;
+  bool cron_paused = false;  // DEBUG PAUSE-CRON
 
   Config& config() { return *config_; }
   Keyspace& keyspace() { return *keyspace_; }
@@ -266,6 +290,16 @@ class Server {
   size_t blocked_count_ = 0;
   static void OnKeyExpired(void* self, int db, std::string_view key);
   void ApplyAccessPolicy();  // maxmemory-policy / lfu-* settings into the keyspace
+  static void OnNewKey(void* self, int db, std::string_view key);
+  void PublishKeyspaceEvent(std::string_view event, std::string_view key, int db);
+  void CloseClientsOverLimit();
+  void CheckPubsubSoftLimits();
+  const CommandSpec* Dispatch(Connection& c, ArgList args);
+  std::unique_ptr<PubSub> pubsub_;
+  std::unique_ptr<Tracking> tracking_;
+  Connection* current_client_ = nullptr;
+  int call_depth_ = 0;
+  std::vector<uint64_t> close_asap_;  // client ids over their output buffer limit
   std::vector<std::pair<int, std::vector<std::string>>> prop_queue_;
   bool prop_replaced_ = false;
   bool aof_on_ = false;

@@ -157,6 +157,7 @@ void SetBitCmd(CommandContext& ctx) {
   bool old = byte & mask;
   if (grew || old != (on == 1)) {  // Redis 7.0.15 counts only real changes as dirty
     byte = static_cast<uint8_t>(on ? (byte | mask) : (byte & ~mask));
+    NotifyKeyspaceEvent(ctx, kNotifyString, "setbit", ctx.args[1]);
     Dirty(ctx);
   }
   ctx.reply.Integer(old ? 1 : 0);
@@ -312,9 +313,15 @@ void BitOpCmd(CommandContext& ctx) {
     // Like SET: the destination is overwritten whatever it held, and loses its TTL. The
     // sources' views are no longer needed once the result is built.
     ks.Upsert(ctx.db, KvEntry::NewRaw(dest, h, -1, LruClock(ctx)), ctx.now_ms);
+    SignalModifiedKey(ctx, dest);  // only the destination (the sources are read)
+    NotifyKeyspaceEvent(ctx, kNotifyString, "set", dest);
     Dirty(ctx);
   } else if (ks.Delete(ctx.db, dest)) {
+    SignalModifiedKey(ctx, dest);
+    NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", dest);
     Dirty(ctx);
+  } else {
+    ctx.server.keys_signaled = true;
   }
   ctx.reply.Integer(static_cast<int64_t>(maxlen));
 }
@@ -457,7 +464,10 @@ void BitFieldGeneric(CommandContext& ctx, bool ro_command) {
       ctx.reply.Integer(static_cast<int64_t>(bitops::GetUnsigned(s, op.offset, op.bits)));
     }
   }
-  if (changes) Dirty(ctx, changes);
+  if (changes) {
+    NotifyKeyspaceEvent(ctx, kNotifyString, "setbit", ctx.args[1]);
+    Dirty(ctx, changes);
+  }
 }
 
 void BitFieldCmd(CommandContext& ctx) { BitFieldGeneric(ctx, false); }

@@ -1,8 +1,11 @@
-// Connection commands: PING ECHO QUIT RESET AUTH HELLO SELECT CLIENT.
+// Connection commands: PING ECHO QUIT RESET AUTH HELLO SELECT CLIENT (incl. the client-side
+// caching subcommands TRACKING, CACHING, GETREDIR, TRACKINGINFO).
 #include <fmt/format.h>
 
 #include "server/acl.h"
 #include "server/commands/util.h"
+#include "server/pubsub.h"
+#include "server/tracking.h"
 
 namespace sable {
 
@@ -13,7 +16,12 @@ void Ping(CommandContext& ctx) {
     ctx.reply.Error("ERR wrong number of arguments for 'ping' command");
     return;
   }
-  if (ctx.args.size() == 2) {
+  if (ctx.conn.subscribed() && !ctx.reply.resp3()) {
+    // RESP2 Pub/Sub mode: the reply has the shape of a message.
+    ctx.reply.Array(2);
+    ctx.reply.Bulk("pong");
+    ctx.reply.Bulk(ctx.args.size() == 2 ? ctx.args[1] : std::string_view());
+  } else if (ctx.args.size() == 2) {
     ctx.reply.Bulk(ctx.args[1]);
   } else {
     ctx.reply.Simple("PONG");
@@ -159,6 +167,8 @@ void Reset(CommandContext& ctx) {
     c.monitor = false;
     std::erase(ctx.server.monitors(), &c);
   }
+  ctx.server.tracking().Disable(c);
+  ctx.server.pubsub().RemoveClient(c);
   ctx.reply.set_proto(2);
   ctx.server.acl().SetDefaultAuth(c);
   ctx.reply.set_muted(false);
@@ -203,6 +213,7 @@ void ClientList(CommandContext& ctx) {
         ctx.reply.Error(fmt::format("ERR Unknown client type '{}'", ctx.args[i]));
         return;
       }
+      if (type == "replica") type = "slave";
     } else if (EqNoCase(ctx.args[i], "ID") && i + 1 < ctx.args.size()) {
       filter_ids = true;
       for (++i; i < ctx.args.size(); ++i) {
@@ -225,7 +236,7 @@ void ClientList(CommandContext& ctx) {
   std::string out;
   for (Connection* c : list) {
     if (filter_ids && std::find(ids.begin(), ids.end(), c->id()) == ids.end()) continue;
-    if (!type.empty() && type != "normal") continue;
+    if (!type.empty() && ctx.server.ClientType(*c) != type) continue;
     out += ctx.server.ClientInfoLine(*c);
     out += '\n';
   }
@@ -269,6 +280,7 @@ void ClientKill(CommandContext& ctx) {
           ctx.reply.Error(fmt::format("ERR Unknown client type '{}'", val));
           return;
         }
+        if (type == "replica") type = "slave";
       } else if (EqNoCase(opt, "USER")) {
         user = std::string(val);
         if (ctx.server.acl().Find(user) == nullptr) {
@@ -293,7 +305,7 @@ void ClientKill(CommandContext& ctx) {
       if (id > 0 && c->id() != static_cast<uint64_t>(id)) continue;
       if (!addr.empty() && c->peer != addr) continue;
       if (!laddr.empty() && c->local != laddr) continue;
-      if (!type.empty() && type != "normal") continue;
+      if (!type.empty() && ctx.server.ClientType(*c) != type) continue;
       if (!user.empty() && (c->user == nullptr || c->user->name != user)) continue;
       if (skipme && c == &ctx.conn) continue;
       victims.push_back(c);
@@ -397,31 +409,172 @@ void ClientUnblock(CommandContext& ctx) {
   ctx.reply.Integer(c != nullptr && ctx.server.UnblockClient(*c, with_error) ? 1 : 0);
 }
 
-void ClientGetRedir(CommandContext& ctx) { ctx.reply.Integer(-1); }
+// CLIENT TRACKING (on|off) [REDIRECT id] [BCAST] [PREFIX p]... [OPTIN] [OPTOUT] [NOLOOP]
+void ClientTrackingCmd(CommandContext& ctx) {
+  uint64_t redirect = 0;
+  uint16_t options = 0;
+  std::vector<std::string_view> prefixes;
+  for (size_t j = 3; j < ctx.args.size(); ++j) {
+    bool more = j + 1 < ctx.args.size();
+    std::string_view o = ctx.args[j];
+    if (EqNoCase(o, "redirect") && more) {
+      ++j;
+      if (redirect != 0) {
+        ctx.reply.Error("ERR A client can only redirect to a single other client");
+        return;
+      }
+      int64_t id;
+      if (!ArgInt64(ctx, ctx.args[j], &id)) return;
+      // The target must exist now (it may go away later: the client is then told so).
+      if (id <= 0 || ctx.server.FindClient(static_cast<uint64_t>(id)) == nullptr) {
+        ctx.reply.Error("ERR The client ID you want redirect to does not exist");
+        return;
+      }
+      redirect = static_cast<uint64_t>(id);
+    } else if (EqNoCase(o, "bcast")) {
+      options |= ClientTracking::kBcast;
+    } else if (EqNoCase(o, "optin")) {
+      options |= ClientTracking::kOptin;
+    } else if (EqNoCase(o, "optout")) {
+      options |= ClientTracking::kOptout;
+    } else if (EqNoCase(o, "noloop")) {
+      options |= ClientTracking::kNoloop;
+    } else if (EqNoCase(o, "prefix") && more) {
+      prefixes.push_back(ctx.args[++j]);
+    } else {
+      ctx.reply.Error(err::kSyntax);
+      return;
+    }
+  }
+  Tracking& t = ctx.server.tracking();
+  if (EqNoCase(ctx.args[2], "on")) {
+    std::string e = t.CheckEnable(ctx.conn, options, prefixes);
+    if (!e.empty()) {
+      ctx.reply.Error(e);
+      return;
+    }
+    t.Enable(ctx.conn, redirect, options, prefixes);
+  } else if (EqNoCase(ctx.args[2], "off")) {
+    t.Disable(ctx.conn);
+  } else {
+    ctx.reply.Error(err::kSyntax);
+    return;
+  }
+  ctx.reply.Ok();
+}
+
+void ClientCaching(CommandContext& ctx) {
+  ClientTracking& t = ctx.conn.tracking;
+  if (!t.on()) {
+    ctx.reply.Error(
+        "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN "
+        "or OPTOUT mode enabled");
+    return;
+  }
+  if (EqNoCase(ctx.args[2], "yes")) {
+    if (!t.has(ClientTracking::kOptin)) {
+      ctx.reply.Error(
+          "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+      return;
+    }
+  } else if (EqNoCase(ctx.args[2], "no")) {
+    if (!t.has(ClientTracking::kOptout)) {
+      ctx.reply.Error(
+          "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+      return;
+    }
+  } else {
+    ctx.reply.Error(err::kSyntax);
+    return;
+  }
+  t.flags |= ClientTracking::kCaching;  // for the next command (see Server::Execute)
+  ctx.reply.Ok();
+}
+
+void ClientGetRedir(CommandContext& ctx) {
+  const ClientTracking& t = ctx.conn.tracking;
+  ctx.reply.Integer(t.on() ? static_cast<int64_t>(t.redirect) : -1);
+}
+
+void ClientTrackingInfo(CommandContext& ctx) {
+  const ClientTracking& t = ctx.conn.tracking;
+  ReplyWriter& w = ctx.reply;
+  std::vector<const char*> flags;
+  flags.push_back(t.on() ? "on" : "off");
+  if (t.has(ClientTracking::kBcast)) flags.push_back("bcast");
+  if (t.has(ClientTracking::kOptin)) {
+    flags.push_back("optin");
+    if (t.has(ClientTracking::kCaching)) flags.push_back("caching-yes");
+  }
+  if (t.has(ClientTracking::kOptout)) {
+    flags.push_back("optout");
+    if (t.has(ClientTracking::kCaching)) flags.push_back("caching-no");
+  }
+  if (t.has(ClientTracking::kNoloop)) flags.push_back("noloop");
+  if (t.has(ClientTracking::kBrokenRedir)) flags.push_back("broken_redirect");
+  w.Map(3);
+  w.Bulk("flags");
+  w.Set(flags.size());
+  for (const char* f : flags) w.Bulk(f);
+  w.Bulk("redirect");
+  w.Integer(t.on() ? static_cast<int64_t>(t.redirect) : -1);
+  w.Bulk("prefixes");
+  w.Array(t.prefixes.size());
+  for (const std::string& p : t.prefixes) w.Bulk(p);
+}
 
 void ClientHelp(CommandContext& ctx) {
   static const char* kLines[] = {
       "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "GETNAME", "    Return the name of the current connection.",
-      "ID", "    Return the ID of the current connection.",
-      "INFO", "    Return information about the current client connection.",
-      "KILL <ip:port>", "    Kill connection made from <ip:port>.",
+      "CACHING (YES|NO)",
+      "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+      "GETREDIR",
+      "    Return the client ID we are redirecting to when tracking is enabled.",
+      "GETNAME",
+      "    Return the name of the current connection.",
+      "ID",
+      "    Return the ID of the current connection.",
+      "INFO",
+      "    Return information about the current client connection.",
+      "KILL <ip:port>",
+      "    Kill connection made from <ip:port>.",
       "KILL <option> <value> [<option> <value> [...]]",
-      "    Kill connections. Options are: ID, TYPE, USER, ADDR, LADDR, SKIPME.",
-      "LIST [options ...]", "    Return information about client connections.",
-      "UNPAUSE", "    Stop the current client pause, resuming traffic.",
-      "PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
-      "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
-      "SETNAME <name>", "    Assign the name <name> to the current connection.",
-      "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
-      "HELP", "    Print this help."};
+      "    Kill connections. Options are:",
+      "    * ADDR (<ip:port>|<unixsocket>:0)",
+      "      Kill connections made from the specified address",
+      "    * LADDR (<ip:port>|<unixsocket>:0)",
+      "      Kill connections made to specified local address",
+      "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+      "      Kill connections by type.",
+      "    * USER <username>",
+      "      Kill connections authenticated by <username>.",
+      "    * SKIPME (YES|NO)",
+      "      Skip killing current connection (default: yes).",
+      "LIST [options ...]",
+      "    Return information about client connections. Options:",
+      "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+      "      Return clients of specified type.",
+      "UNPAUSE",
+      "    Stop the current client pause, resuming traffic.",
+      "PAUSE <timeout> [WRITE|ALL]",
+      "    Suspend all, or just write, clients for <timeout> milliseconds.",
+      "REPLY (ON|OFF|SKIP)",
+      "    Control the replies sent to the current connection.",
+      "SETNAME <name>",
+      "    Assign the name <name> to the current connection.",
+      "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+      "    Unblock the specified blocked client.",
+      "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+      "         [OPTIN] [OPTOUT] [NOLOOP]",
+      "    Control server assisted client side caching.",
+      "TRACKINGINFO",
+      "    Report tracking status for the current connection.",
+      "NO-EVICT (ON|OFF)",
+      "    Protect current client connection from eviction.",
+      "HELP",
+      "    Prints this help."};
   ctx.reply.Array(std::size(kLines));
   for (const char* l : kLines) ctx.reply.Simple(l);
-}
-
-void ClientUnsupported(CommandContext& ctx) {
-  ctx.reply.Error(fmt::format("ERR CLIENT {} is not supported by this server yet",
-                              ctx.args[1]));
 }
 
 }  // namespace
@@ -456,10 +609,10 @@ void RegisterConnectionCommands(CommandTable& t) {
   t.AddSub(c, {"pause", -3, adm, 0, 0, 0, acl_adm, ClientPause, g});
   t.AddSub(c, {"help", 2, "loading stale", 0, 0, 0, acl_plain, ClientHelp, g});
   t.AddSub(c, {"no-evict", 3, adm, 0, 0, 0, acl_adm, ClientNoEvict, g});
-  t.AddSub(c, {"tracking", -3, plain, 0, 0, 0, acl_plain, ClientUnsupported, g});
+  t.AddSub(c, {"tracking", -3, plain, 0, 0, 0, acl_plain, ClientTrackingCmd, g});
   t.AddSub(c, {"unpause", 2, adm, 0, 0, 0, acl_adm, ClientUnpause, g});
-  t.AddSub(c, {"trackinginfo", 2, plain, 0, 0, 0, acl_plain, ClientUnsupported, g});
-  t.AddSub(c, {"caching", 3, plain, 0, 0, 0, acl_plain, ClientUnsupported, g});
+  t.AddSub(c, {"trackinginfo", 2, plain, 0, 0, 0, acl_plain, ClientTrackingInfo, g});
+  t.AddSub(c, {"caching", 3, plain, 0, 0, 0, acl_plain, ClientCaching, g});
   t.AddSub(c, {"list", -2, adm, 0, 0, 0, acl_adm, ClientList, g});
   t.AddSub(c, {"unblock", -3, adm, 0, 0, 0, acl_adm, ClientUnblock, g});
   t.AddSub(c, {"reply", 3, plain, 0, 0, 0, acl_plain, ClientReply, g});

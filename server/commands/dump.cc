@@ -148,6 +148,7 @@ void Restore(CommandContext& ctx) {
     if (exists) {
       Dirty(ctx);
       PropagateAs(ctx, {"DEL", key});
+      NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", key);
     } else {
       PropagateNothing(ctx);
     }
@@ -160,6 +161,7 @@ void Restore(CommandContext& ctx) {
     ks.SetExpire(ctx.db, link, when);
   }
   KeyReady(ctx, key);
+  NotifyKeyspaceEvent(ctx, kNotifyGeneric, "restore", key);
   Dirty(ctx);
   if (ttl > 0 && !absttl) {
     // Propagate the absolute expiry so replicas and the AOF agree on when it ends.

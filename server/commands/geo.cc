@@ -318,7 +318,7 @@ void SearchCells(ZObj z, const geo::SearchArea& sa, const geo::Shape& shape,
 // Stores the first n points as a sorted set under dst (scores: hashes, or distances with
 // STOREDIST), or deletes dst when there are none. Replies n.
 void StorePoints(CommandContext& ctx, std::string_view dst, std::vector<Point>& pts, size_t n,
-                 bool storedist, double conversion) {
+                 bool storedist, double conversion, const char* event) {
   if (n > 0) {
     ZObj z = ZObj::NewSkiplist();
     ZSet* zs = z.zs();
@@ -340,9 +340,11 @@ void StorePoints(CommandContext& ctx, std::string_view dst, std::vector<Point>& 
     Ks(ctx).Upsert(ctx.db, e, ctx.now_ms);
     KeyReady(ctx, dst);
     SignalModifiedKey(ctx, dst);
+    NotifyKeyspaceEvent(ctx, kNotifyZset, event, dst);
     Dirty(ctx, n);
   } else if (LookupWrite(ctx, dst) != nullptr && Ks(ctx).Delete(ctx.db, dst)) {
     SignalModifiedKey(ctx, dst);
+    NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", dst);
     Dirty(ctx);
   }
   ctx.reply.Integer(static_cast<int64_t>(n));
@@ -485,7 +487,7 @@ void SearchGeneric(CommandContext& ctx, size_t src_index, int flags) {
   if (e == nullptr) {
     if (store) {
       std::vector<Point> none;
-      StorePoints(ctx, storekey, none, 0, storedist, 1);
+      StorePoints(ctx, storekey, none, 0, storedist, 1, nullptr);
     } else {
       ctx.reply.Array(0);
     }
@@ -518,7 +520,8 @@ void SearchGeneric(CommandContext& ctx, size_t src_index, int flags) {
   }
 
   if (store) {
-    StorePoints(ctx, storekey, pts, n, storedist, shape.conversion);
+    StorePoints(ctx, storekey, pts, n, storedist, shape.conversion,
+                search ? "geosearchstore" : "georadiusstore");
     return;
   }
   const size_t options = (withdist ? 1 : 0) + (withcoords ? 1 : 0) + (withhash ? 1 : 0);

@@ -508,6 +508,7 @@ void HSet(CommandContext& ctx) {
     ctx.reply.Ok();
   }
   SignalModifiedKey(ctx, ctx.args[1]);
+  NotifyKeyspaceEvent(ctx, kNotifyHash, "hset", ctx.args[1]);
   Dirty(ctx, pairs.size() / 2);
 }
 
@@ -526,6 +527,7 @@ void HSetNx(CommandContext& ctx) {
   StoreHash(ctx, e, ctx.args[1], h);
   ctx.reply.Integer(1);
   SignalModifiedKey(ctx, ctx.args[1]);
+  NotifyKeyspaceEvent(ctx, kNotifyHash, "hset", ctx.args[1]);
   Dirty(ctx);
 }
 
@@ -552,6 +554,8 @@ void HDel(CommandContext& ctx) {
   if (deleted) {
     if (emptied) Ks(ctx).Delete(ctx.db, ctx.args[1]);
     SignalModifiedKey(ctx, ctx.args[1]);
+    NotifyKeyspaceEvent(ctx, kNotifyHash, "hdel", ctx.args[1]);
+    if (emptied) NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", ctx.args[1]);
     Dirty(ctx, deleted);
   }
   ctx.reply.Integer(deleted);
@@ -587,6 +591,7 @@ void HIncrBy(CommandContext& ctx) {
   StoreHash(ctx, e, ctx.args[1], h);
   ctx.reply.Integer(value);
   SignalModifiedKey(ctx, ctx.args[1]);
+  NotifyKeyspaceEvent(ctx, kNotifyHash, "hincrby", ctx.args[1]);
   Dirty(ctx);
 }
 
@@ -627,6 +632,7 @@ void HIncrByFloat(CommandContext& ctx) {
   StoreHash(ctx, e, ctx.args[1], h);
   ctx.reply.Bulk(text);
   SignalModifiedKey(ctx, ctx.args[1]);
+  NotifyKeyspaceEvent(ctx, kNotifyHash, "hincrbyfloat", ctx.args[1]);
   Dirty(ctx);
   PropagateAs(ctx, {"HSET", ctx.args[1], ctx.args[2], text});
 }

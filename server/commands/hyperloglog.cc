@@ -153,6 +153,7 @@ void PfAddCmd(CommandContext& ctx) {
   }
   if (updated) {
     SignalModifiedKey(ctx, key);
+    NotifyKeyspaceEvent(ctx, kNotifyString, "pfadd", key);
     Dirty(ctx, updated);
     hll::InvalidateCache(Bytes(h));
   }
@@ -245,6 +246,8 @@ void PfMergeCmd(CommandContext& ctx) {
     if (max[j] != 0) SetRegister(e, &h, j, max[j], max_bytes);
   hll::InvalidateCache(Bytes(h));
   SignalModifiedKey(ctx, key);
+  // A PFADD event: a merge is a mass add (as Redis).
+  NotifyKeyspaceEvent(ctx, kNotifyString, "pfadd", key);
   Dirty(ctx);
   ctx.reply.Ok();
 }

@@ -399,6 +399,9 @@ void Debug(CommandContext& ctx) {
       ks.Insert(ctx.db, KvEntry::NewString(key, val, -1, LruClock(ctx), false));
     }
     ctx.reply.Ok();
+  } else if (EqNoCase(sub, "pause-cron") && argc == 3) {
+    ctx.server.cron_paused = atoi(std::string(ctx.args[2]).c_str()) != 0;
+    ctx.reply.Ok();
   } else if (EqNoCase(sub, "set-active-expire") && argc == 3) {
     Ks(ctx).active_expire_enabled = ctx.args[2] != "0";
     ctx.reply.Ok();
@@ -451,6 +454,7 @@ void Debug(CommandContext& ctx) {
       return;
     }
     if (flush) {
+      ctx.server.SignalFlushedDb(-1);
       Ks(ctx).FlushAll();
       ctx.server.lua().FlushFunctions();  // emptyData() drops the functions too
     }

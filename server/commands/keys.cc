@@ -28,7 +28,11 @@ const char* TypeName(ObjType t) {
 void Del(CommandContext& ctx) {
   int64_t n = 0;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
-    if (LookupWrite(ctx, ctx.args[i]) != nullptr && Ks(ctx).Delete(ctx.db, ctx.args[i])) ++n;
+    if (LookupWrite(ctx, ctx.args[i]) != nullptr && Ks(ctx).Delete(ctx.db, ctx.args[i])) {
+      SignalModifiedKey(ctx, ctx.args[i]);  // only the keys really deleted
+      NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", ctx.args[i]);
+      ++n;
+    }
   }
   if (n) Dirty(ctx, n);
   ctx.reply.Integer(n);
@@ -43,6 +47,7 @@ void Exists(CommandContext& ctx) {
 
 void Type(CommandContext& ctx) {
   KvEntry* e = Ks(ctx).Find(ctx.db, ctx.args[1], ctx.now_ms);
+  if (e == nullptr) NotifyKeyspaceEvent(ctx, kNotifyKeyMiss, "keymiss", ctx.args[1]);
   ctx.reply.Simple(e ? TypeName(e->type()) : "none");
 }
 
@@ -74,6 +79,10 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   ks.Insert(ctx.db, KvEntry::WithKey(old, dst));
   KvEntry::FreeShallow(old);
   KeyReady(ctx, dst);
+  SignalModifiedKey(ctx, src);
+  SignalModifiedKey(ctx, dst);
+  NotifyKeyspaceEvent(ctx, kNotifyGeneric, "rename_from", src);
+  NotifyKeyspaceEvent(ctx, kNotifyGeneric, "rename_to", dst);
   Dirty(ctx);
   if (nx) {
     ctx.reply.Integer(1);
@@ -115,6 +124,7 @@ void Copy(CommandContext& ctx) {
   }
   KvEntry* e = ks.Find(ctx.db, src, ctx.now_ms);
   if (e == nullptr) {
+    NotifyKeyspaceEvent(ctx, kNotifyKeyMiss, "keymiss", src);
     ctx.reply.Integer(0);
     return;
   }
@@ -127,6 +137,8 @@ void Copy(CommandContext& ctx) {
   }
   ks.Insert(dstdb, KvEntry::Clone(e, dst, e->expire_ms()));
   KeyReady(ctx, dst, dstdb);
+  SignalModifiedKey(ctx, dst, dstdb);  // the source is only read
+  NotifyKeyspaceEvent(ctx, kNotifyGeneric, "copy_to", dst, dstdb);
   Dirty(ctx);
   ctx.reply.Integer(1);
 }
@@ -154,6 +166,10 @@ void Move(CommandContext& ctx) {
   KvEntry* moved = ks.Detach(ctx.db, ctx.args[1]);
   ks.Insert(static_cast<int>(d), moved);
   KeyReady(ctx, ctx.args[1], static_cast<int>(d));
+  SignalModifiedKey(ctx, ctx.args[1]);
+  SignalModifiedKey(ctx, ctx.args[1], static_cast<int>(d));
+  NotifyKeyspaceEvent(ctx, kNotifyGeneric, "move_from", ctx.args[1]);
+  NotifyKeyspaceEvent(ctx, kNotifyGeneric, "move_to", ctx.args[1], static_cast<int>(d));
   Dirty(ctx);
   ctx.reply.Integer(1);
 }
@@ -214,13 +230,17 @@ void ExpireGeneric(CommandContext& ctx, bool relative, bool seconds) {
   if (when <= ctx.now_ms && !ks.expiry_paused) {
     ks.Delete(ctx.db, ctx.args[1]);
     PropagateAs(ctx, {"DEL", ctx.args[1]});
+    NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", ctx.args[1]);
+    Dirty(ctx);
+    ctx.reply.Integer(1);
   } else {
     ks.SetExpire(ctx.db, link, when);
     std::string w = std::to_string(when);
     PropagateAs(ctx, {"PEXPIREAT", ctx.args[1], w});
+    ctx.reply.Integer(1);
+    NotifyKeyspaceEvent(ctx, kNotifyGeneric, "expire", ctx.args[1]);
+    Dirty(ctx);
   }
-  Dirty(ctx);
-  ctx.reply.Integer(1);
 }
 
 void Expire(CommandContext& ctx) { ExpireGeneric(ctx, true, true); }
@@ -260,6 +280,7 @@ void Persist(CommandContext& ctx) {
     return;
   }
   Ks(ctx).SetExpire(ctx.db, link, -1);
+  NotifyKeyspaceEvent(ctx, kNotifyGeneric, "persist", ctx.args[1]);
   Dirty(ctx);
   ctx.reply.Integer(1);
 }
@@ -460,20 +481,20 @@ bool FlushMode(CommandContext& ctx) {
 void FlushDb(CommandContext& ctx) {
   if (!FlushMode(ctx)) return;
   Dirty(ctx, Ks(ctx).KeyCount(ctx.db));
+  ctx.server.SignalFlushedDb(ctx.db);  // while the keys are still there, as Redis
   // As Redis (forceCommandPropagation): FLUSHDB reaches the AOF and replicas even when the
   // database was already empty.
   if (ctx.server.propagating())
     ctx.server.PropagateAs(ctx.db, std::vector<std::string>(ctx.args.begin(), ctx.args.end()));
   Ks(ctx).FlushDb(ctx.db);
-  ctx.server.TouchWatchedDb(ctx.db);
   ctx.reply.Ok();
 }
 
 void FlushAll(CommandContext& ctx) {
   if (!FlushMode(ctx)) return;
   for (int i = 0; i < Ks(ctx).size(); ++i) Dirty(ctx, Ks(ctx).KeyCount(i));
+  ctx.server.SignalFlushedDb(-1);
   Ks(ctx).FlushAll();
-  ctx.server.TouchWatchedDb(-1);
   Dirty(ctx);
   // As Redis: a BGSAVE in progress is stopped, and with save points the empty dataset is saved
   // at once (the change counter then reads 0, so propagation is asked for explicitly).

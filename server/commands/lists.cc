@@ -189,11 +189,19 @@ void PopN(CommandContext& ctx, KvEntry* e, size_t n, End where) {
   }
 }
 
-// After elements were removed: count the change, drop an emptied key, maybe shrink.
-void ElementsRemoved(CommandContext& ctx, KvEntry* e, std::string_view key, size_t n) {
+const char* PopEvent(End where) { return where == End::kHead ? "lpop" : "rpop"; }
+const char* PushEvent(End where) { return where == End::kHead ? "lpush" : "rpush"; }
+
+// After elements were removed: the keyspace event (if any), count the change, drop an emptied
+// key ("del" event), maybe shrink.
+void ElementsRemoved(CommandContext& ctx, KvEntry* e, std::string_view key, size_t n,
+                     const char* event) {
+  if (event != nullptr) NotifyKeyspaceEvent(ctx, kNotifyList, event, key);
   Dirty(ctx, n);
+  SignalModifiedKey(ctx, key);
   if (Length(e) == 0) {
     Ks(ctx).Delete(ctx.db, key);
+    NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", key);
   } else {
     ShrinkCheck(ctx, e);
   }
@@ -305,7 +313,7 @@ void PopRangeReply(CommandContext& ctx, KvEntry* e, std::string_view key, int64_
     ReplyRange(ctx, e, -n, -1, true);
   }
   PopN(ctx, e, static_cast<size_t>(n), where);
-  ElementsRemoved(ctx, e, key, static_cast<size_t>(n));
+  ElementsRemoved(ctx, e, key, static_cast<size_t>(n), PopEvent(where));
 }
 
 // LMPOP/BLMPOP: reply [key, [elements]], pop, and replicate as LPOP/RPOP key count.
@@ -314,7 +322,7 @@ void MPopReply(CommandContext& ctx, KvEntry* e, std::string_view key, int64_t co
   char buf[kLpIntBufSize];
   std::string_view n(buf, Int64ToChars(count > llen ? llen : count, buf));
   PropagateAs(ctx, {where == End::kHead ? "LPOP" : "RPOP", key, n});
-  ctx.server.TouchWatchedKey(ctx.db, key);  // movable keys: the dispatcher cannot see them
+  SignalModifiedKey(ctx, key);  // exactly the popped key (not every key argument)
   ctx.reply.Array(2);
   ctx.reply.Bulk(key);
   PopRangeReply(ctx, e, key, count, where);
@@ -389,6 +397,7 @@ void PushGeneric(CommandContext& ctx, End where, bool only_existing) {
   Dirty(ctx, items.size());
   KeyReady(ctx, key);
   ctx.reply.Integer(static_cast<int64_t>(Length(e)));
+  NotifyKeyspaceEvent(ctx, kNotifyList, PushEvent(where), key);
 }
 
 void LPush(CommandContext& ctx) { PushGeneric(ctx, End::kHead, false); }
@@ -420,7 +429,7 @@ void PopGeneric(CommandContext& ctx, End where) {
   if (WrongType(ctx, e, ObjType::kList)) return;
   if (!has_count) {
     PopOneReply(ctx, e, where);
-    ElementsRemoved(ctx, e, key, 1);
+    ElementsRemoved(ctx, e, key, 1, PopEvent(where));
     return;
   }
   if (count == 0) {
@@ -499,6 +508,7 @@ void LSet(CommandContext& ctx) {
   ShrinkCheck(ctx, e);
   Dirty(ctx);
   ctx.reply.Ok();
+  NotifyKeyspaceEvent(ctx, kNotifyList, "lset", ctx.args[1]);
 }
 
 void LInsert(CommandContext& ctx) {
@@ -524,6 +534,7 @@ void LInsert(CommandContext& ctx) {
   for (ListIter it(ctx, e, 0, true); it.Valid(); it.Advance()) {
     if (it.Matches(m, pivot)) {
       it.Insert(value, after);
+      NotifyKeyspaceEvent(ctx, kNotifyList, "linsert", ctx.args[1]);
       Dirty(ctx);
       ctx.reply.Integer(static_cast<int64_t>(Length(e)));
       return;
@@ -558,7 +569,7 @@ void LRem(CommandContext& ctx) {
       it.Advance();
     }
   }
-  if (removed) ElementsRemoved(ctx, e, key, removed);
+  if (removed) ElementsRemoved(ctx, e, key, removed, "lrem");
   ctx.reply.Integer(static_cast<int64_t>(removed));
 }
 
@@ -587,10 +598,11 @@ void LTrim(CommandContext& ctx) {
   }
   if (ltrim) PopN(ctx, e, static_cast<size_t>(ltrim), End::kHead);
   if (rtrim) PopN(ctx, e, static_cast<size_t>(rtrim), End::kTail);
-  // Redis signals the key as modified even when nothing was trimmed.
-  ctx.server.TouchWatchedKey(ctx.db, key);
+  // Redis signals (and notifies) the key as modified even when nothing was trimmed.
+  NotifyKeyspaceEvent(ctx, kNotifyList, "ltrim", key);
+  SignalModifiedKey(ctx, key);
   if (ltrim + rtrim) {
-    ElementsRemoved(ctx, e, key, static_cast<size_t>(ltrim + rtrim));
+    ElementsRemoved(ctx, e, key, static_cast<size_t>(ltrim + rtrim), nullptr);
   }
   ctx.reply.Ok();
 }
@@ -694,6 +706,8 @@ void MoveGeneric(CommandContext& ctx, End from, End to, bool blocking_form = fal
   if (dst == nullptr) dst = CreateList(ctx, dst_key);
   PushOne(ctx, dst, value, to);
   KeyReady(ctx, dst_key);
+  SignalModifiedKey(ctx, dst_key);
+  NotifyKeyspaceEvent(ctx, kNotifyList, PushEvent(to), dst_key);
   ctx.reply.Bulk(value);
   if (blocking_form) {
     if (ctx.args.size() == 6) {
@@ -702,7 +716,7 @@ void MoveGeneric(CommandContext& ctx, End from, End to, bool blocking_form = fal
       PropagateAs(ctx, {"RPOPLPUSH", src_key, dst_key});
     }
   }
-  ElementsRemoved(ctx, src, src_key, 1);
+  ElementsRemoved(ctx, src, src_key, 1, PopEvent(from));
 }
 
 void LMove(CommandContext& ctx) {
@@ -758,7 +772,7 @@ void BlockingPopGeneric(CommandContext& ctx, ArgList keys, End where, int64_t co
       ctx.reply.Bulk(key);
       PopOneReply(ctx, e, where);
       PropagateAs(ctx, {where == End::kHead ? "LPOP" : "RPOP", key});
-      ElementsRemoved(ctx, e, key, 1);
+      ElementsRemoved(ctx, e, key, 1, PopEvent(where));
     } else {
       MPopReply(ctx, e, key, count, where);
     }

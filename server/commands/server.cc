@@ -20,6 +20,9 @@
 #include "server/objects.h"
 #include "server/snapshot.h"
 #include "server/log.h"
+#include "server/objects.h"
+#include "server/pubsub.h"
+#include "server/tracking.h"
 
 namespace sable {
 
@@ -67,9 +70,9 @@ std::string InfoClients(Server& s) {
   return fmt::format(
       "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\n"
       "client_recent_max_input_buffer:{}\r\nclient_recent_max_output_buffer:{}\r\n"
-      "blocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:{}\r\n",
-      s.clients().size(), s.config().maxclients, max_in, max_out,
-      s.blocked_clients() + paused, s.blocked_clients());
+      "blocked_clients:{}\r\ntracking_clients:{}\r\nclients_in_timeout_table:{}\r\n",
+      s.clients().size(), s.config().maxclients, max_in, max_out, s.blocked_clients() + paused,
+      s.tracking().clients(), s.blocked_clients());
 }
 
 std::string InfoMemory(Server& s) {
@@ -165,18 +168,20 @@ std::string InfoStats(Server& s) {
       "expired_keys:{}\r\nexpired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\n"
       "expire_cycle_cpu_milliseconds:{}\r\nevicted_keys:0\r\nevicted_clients:0\r\n"
       "total_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\n"
-      "keyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\n"
-      "pubsubshard_channels:0\r\nlatest_fork_usec:{}\r\ntotal_forks:{}\r\n"
+      "keyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\n"
+      "pubsubshard_channels:{}\r\nlatest_fork_usec:{}\r\ntotal_forks:{}\r\n"
       "migrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\n"
       "active_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\n"
-      "total_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:0\r\n"
-      "tracking_total_items:0\r\ntracking_total_prefixes:0\r\nunexpected_error_replies:{}\r\n"
+      "total_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:{}\r\n"
+      "tracking_total_items:{}\r\ntracking_total_prefixes:{}\r\nunexpected_error_replies:{}\r\n"
       "total_error_replies:{}\r\ndump_payload_sanitizations:0\r\ntotal_reads_processed:0\r\n"
       "total_writes_processed:0\r\nio_threaded_reads_processed:0\r\n"
       "io_threaded_writes_processed:0\r\nreply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n",
       st.total_connections, st.total_commands, st.net_input_bytes, st.net_output_bytes,
       st.rejected_connections, ks.expired_keys, ks.expire_cycle_cpu_ms, ks.keyspace_hits,
-      ks.keyspace_misses, s.child().latest_fork_usec, s.child().total_forks,
+      ks.keyspace_misses, s.pubsub().channel_count(false), s.pubsub().pattern_count(),
+      s.pubsub().channel_count(true), s.child().latest_fork_usec, s.child().total_forks,
+      s.tracking().total_keys(), s.tracking().total_items(), s.tracking().total_prefixes(),
       st.unexpected_error_replies, st.total_error_replies);
 }
 

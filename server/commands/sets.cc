@@ -341,7 +341,10 @@ void SAdd(CommandContext& ctx) {
   } else {
     e->set_ptr(s.raw());
   }
-  if (added) Dirty(ctx, added);
+  if (added) {
+    NotifyKeyspaceEvent(ctx, kNotifySet, "sadd", ctx.args[1]);
+    Dirty(ctx, added);
+  }
   ctx.reply.Integer(added);
 }
 
@@ -366,7 +369,11 @@ void SRem(CommandContext& ctx) {
   }
   e->set_ptr(s.raw());
   if (emptied) Ks(ctx).Delete(ctx.db, ctx.args[1]);
-  if (deleted) Dirty(ctx, deleted);
+  if (deleted) {
+    NotifyKeyspaceEvent(ctx, kNotifySet, "srem", ctx.args[1]);
+    if (emptied) NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", ctx.args[1]);
+    Dirty(ctx, deleted);
+  }
   ctx.reply.Integer(deleted);
 }
 
@@ -413,7 +420,11 @@ void SMove(CommandContext& ctx) {
     ctx.reply.Integer(0);
     return;
   }
-  if (s.size() == 0) Ks(ctx).Delete(ctx.db, src);  // de stays valid: another key's entry
+  NotifyKeyspaceEvent(ctx, kNotifySet, "srem", src);
+  if (s.size() == 0) {
+    Ks(ctx).Delete(ctx.db, src);  // de stays valid: another key's entry
+    NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", src);
+  }
   Dirty(ctx);
   SignalModifiedKey(ctx, src);
   IntsetLimit limit(ctx.server.config());
@@ -427,6 +438,7 @@ void SMove(CommandContext& ctx) {
   if (added) {
     Dirty(ctx);
     SignalModifiedKey(ctx, dst);  // only a real addition touches the destination
+    NotifyKeyspaceEvent(ctx, kNotifySet, "sadd", dst);
   }
   ctx.reply.Integer(1);
 }
@@ -523,8 +535,12 @@ void SPop(CommandContext& ctx) {
       return;
     }
     SetRng rng = CommandRng(e);
+    NotifyKeyspaceEvent(ctx, kNotifySet, "spop", ctx.args[1]);
     PopOne(ctx, e, rng);
-    if (ObjOf(e).size() == 0) Ks(ctx).Delete(ctx.db, ctx.args[1]);
+    if (ObjOf(e).size() == 0) {
+      Ks(ctx).Delete(ctx.db, ctx.args[1]);
+      NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", ctx.args[1]);
+    }
     Dirty(ctx);
     return;
   }
@@ -541,12 +557,14 @@ void SPop(CommandContext& ctx) {
   }
   SetObj s = ObjOf(e);
   uint64_t size = s.size();
+  NotifyKeyspaceEvent(ctx, kNotifySet, "spop", ctx.args[1]);
   if (static_cast<uint64_t>(count) >= size) {
     Dirty(ctx, size);
     ctx.reply.Set(size);
     ReplyMembers(ctx, s);
     PropagateAs(ctx, {"DEL", ctx.args[1]});
     Ks(ctx).Delete(ctx.db, ctx.args[1]);
+    NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", ctx.args[1]);
     return;
   }
   Dirty(ctx, count);
@@ -676,20 +694,34 @@ bool LookupSets(CommandContext& ctx, ArgList keys, std::vector<KvEntry*>* out) {
   return true;
 }
 
+// Deletes dst (the empty result of a *STORE) if it exists: the only key such a store touches.
+void DeleteStoreDst(CommandContext& ctx, std::string_view dst) {
+  ctx.server.keys_signaled = true;  // exact: the sources are only read
+  if (LookupWrite(ctx, dst) != nullptr && Ks(ctx).Delete(ctx.db, dst)) {
+    SignalModifiedKey(ctx, dst);
+    NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", dst);
+    Dirty(ctx);
+  }
+}
+
 // Stores `result` under dst (replacing any value and TTL) or, if it is empty, deletes dst.
-// Replies the cardinality. Takes ownership of `result`.
-void StoreResult(CommandContext& ctx, std::string_view dst, SetObj result) {
+// Replies the cardinality; `event` is the keyspace event of a store. Takes ownership of
+// `result`.
+void StoreResult(CommandContext& ctx, std::string_view dst, SetObj result, const char* event) {
   size_t n = result.size();
   if (n > 0) {
     KvEntry* e = KvEntry::NewPtr(dst, ObjType::kSet, result.raw(), -1, LruClock(ctx));
     Ks(ctx).Upsert(ctx.db, e, ctx.now_ms);
     KeyReady(ctx, dst);
+    SignalModifiedKey(ctx, dst);
+    ctx.reply.Integer(static_cast<int64_t>(n));
+    NotifyKeyspaceEvent(ctx, kNotifySet, event, dst);
     Dirty(ctx);
   } else {
     result.Free();
-    if (LookupWrite(ctx, dst) != nullptr && Ks(ctx).Delete(ctx.db, dst)) Dirty(ctx);
+    ctx.reply.Integer(0);
+    DeleteStoreDst(ctx, dst);
   }
-  ctx.reply.Integer(static_cast<int64_t>(n));
 }
 
 enum class InterMode { kReply, kStore, kCard };
@@ -702,7 +734,7 @@ void InterGeneric(CommandContext& ctx, ArgList keys, std::string_view dst, Inter
   if (!LookupSets(ctx, keys, &sets)) return;
   if (std::find(sets.begin(), sets.end(), nullptr) != sets.end()) {
     if (mode == InterMode::kStore) {
-      if (LookupWrite(ctx, dst) != nullptr && Ks(ctx).Delete(ctx.db, dst)) Dirty(ctx);
+      DeleteStoreDst(ctx, dst);
       ctx.reply.Integer(0);
     } else if (mode == InterMode::kCard) {
       ctx.reply.Integer(0);
@@ -775,7 +807,7 @@ void InterGeneric(CommandContext& ctx, ArgList keys, std::string_view dst, Inter
   } else if (mode == InterMode::kReply) {
     ctx.reply.EndDeferredSet(deferred, card);
   } else {
-    StoreResult(ctx, dst, result);
+    StoreResult(ctx, dst, result, "sinterstore");
   }
 }
 
@@ -860,7 +892,7 @@ void UnionDiffGeneric(CommandContext& ctx, ArgList keys, std::string_view dst, b
   }
 
   if (store) {
-    StoreResult(ctx, dst, result);
+    StoreResult(ctx, dst, result, diff ? "sdiffstore" : "sunionstore");
     return;
   }
   ctx.reply.Set(result.size());

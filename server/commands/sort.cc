@@ -392,9 +392,11 @@ void StoreItems(CommandContext& ctx, const SortRequest& req, std::vector<SortIte
     Ks(ctx).Upsert(ctx.db, e, ctx.now_ms);
     KeyReady(ctx, dst);
     SignalModifiedKey(ctx, dst);
+    NotifyKeyspaceEvent(ctx, kNotifyList, "sortstore", dst);
     Dirty(ctx, static_cast<uint64_t>(outputlen));
   } else if (LookupWrite(ctx, dst) != nullptr && Ks(ctx).Delete(ctx.db, dst)) {
     SignalModifiedKey(ctx, dst);
+    NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", dst);
     Dirty(ctx);
   }
   ctx.reply.Integer(outputlen);

@@ -18,10 +18,17 @@ std::string NoGroupError(std::string_view key, std::string_view group) {
 }
 
 // The group of a stream key for XCLAIM/XAUTOCLAIM/XPENDING: nullptr after replying
-// WRONGTYPE or NOGROUP.
-StreamGroup* LookupGroup(CommandContext& ctx, KvEntry** entry) {
+// WRONGTYPE or NOGROUP. `looked_up`: the key was already read (XAUTOCLAIM reads it before
+// parsing its arguments, as Redis: a missing key is a keymiss even when parsing fails).
+StreamGroup* LookupGroup(CommandContext& ctx, KvEntry** entry, KvEntry** looked_up = nullptr) {
   bool wrong;
-  KvEntry* e = ReadStream(ctx, ctx.args[1], &wrong);
+  KvEntry* e;
+  if (looked_up != nullptr) {
+    e = *looked_up;
+    wrong = WrongType(ctx, e, ObjType::kStream);
+  } else {
+    e = ReadStream(ctx, ctx.args[1], &wrong);
+  }
   if (wrong) return nullptr;
   StreamGroup* g = e ? StreamOf(e)->FindGroup(ctx.args[2]) : nullptr;
   if (g == nullptr) {
@@ -68,6 +75,7 @@ StreamConsumer* ClaimingConsumer(CommandContext& ctx, StreamGroup& g, StreamCons
   } else {
     c = g.CreateConsumer(name, ctx.now_ms);
     Dirty(ctx);
+    NotifyKeyspaceEvent(ctx, kNotifyStream, "xgroup-createconsumer", ctx.args[1]);
   }
   *cache = c;
   return c;
@@ -164,6 +172,7 @@ void XGroupCreate(CommandContext& ctx) {
   SignalModifiedKey(ctx, key);
   Dirty(ctx);
   ctx.reply.Ok();
+  NotifyKeyspaceEvent(ctx, kNotifyStream, "xgroup-create", key);
 }
 
 void XGroupSetId(CommandContext& ctx) {
@@ -184,6 +193,7 @@ void XGroupSetId(CommandContext& ctx) {
   SignalModifiedKey(ctx, ctx.args[2]);
   Dirty(ctx);
   ctx.reply.Ok();
+  NotifyKeyspaceEvent(ctx, kNotifyStream, "xgroup-setid", ctx.args[2]);
 }
 
 void XGroupDestroy(CommandContext& ctx) {
@@ -198,6 +208,7 @@ void XGroupDestroy(CommandContext& ctx) {
   Dirty(ctx);
   KeyReady(ctx, ctx.args[2]);  // its blocked readers fail with NOGROUP
   ctx.reply.Integer(1);
+  NotifyKeyspaceEvent(ctx, kNotifyStream, "xgroup-destroy", ctx.args[2]);
 }
 
 void XGroupCreateConsumer(CommandContext& ctx) {
@@ -207,6 +218,7 @@ void XGroupCreateConsumer(CommandContext& ctx) {
   if (created) {
     SignalModifiedKey(ctx, ctx.args[2]);
     Dirty(ctx);
+    NotifyKeyspaceEvent(ctx, kNotifyStream, "xgroup-createconsumer", ctx.args[2]);
   }
   ctx.reply.Integer(created ? 1 : 0);
 }
@@ -221,6 +233,7 @@ void XGroupDelConsumer(CommandContext& ctx) {
     p.g->DeleteConsumer(c);
     SignalModifiedKey(ctx, ctx.args[2]);
     Dirty(ctx);
+    NotifyKeyspaceEvent(ctx, kNotifyStream, "xgroup-delconsumer", ctx.args[2]);
   }
   ctx.reply.Integer(pending);
 }
@@ -468,6 +481,7 @@ void XClaim(CommandContext& ctx) {
 
 void XAutoClaim(CommandContext& ctx) {
   ArgList a = ctx.args;
+  KvEntry* looked_up = LookupRead(ctx, a[1]);  // parsing cannot change the keyspace
   int64_t minidle;
   if (!ArgInt64(ctx, a[4], &minidle, "ERR Invalid min-idle-time argument for XAUTOCLAIM")) return;
   if (minidle < 0) minidle = 0;
@@ -494,7 +508,7 @@ void XAutoClaim(CommandContext& ctx) {
     }
   }
   KvEntry* e;
-  StreamGroup* g = LookupGroup(ctx, &e);
+  StreamGroup* g = LookupGroup(ctx, &e, &looked_up);
   if (g == nullptr) return;
   Stream* s = StreamOf(e);
   PropagateNothing(ctx);

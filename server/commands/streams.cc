@@ -174,8 +174,9 @@ void XAdd(CommandContext& ctx) {
   std::string idstr = id.ToString();
   ctx.reply.Bulk(idstr);
   SignalModifiedKey(ctx, key);
+  NotifyKeyspaceEvent(ctx, kNotifyStream, "xadd", key);
   Dirty(ctx);
-  s->Trim(p.trim);
+  if (s->Trim(p.trim)) NotifyKeyspaceEvent(ctx, kNotifyStream, "xtrim", key);
   if (ctx.server.propagating() && (p.trim.approx || !p.id_given || !p.seq_given)) {
     std::vector<std::string> args(ctx.args.begin(), ctx.args.end());
     if (p.trim.approx) RewriteTrim(*s, p, &args);
@@ -199,6 +200,7 @@ void XTrim(CommandContext& ctx) {
   Stream* s = StreamOf(e);
   int64_t deleted = s->Trim(p.trim);
   if (deleted) {
+    NotifyKeyspaceEvent(ctx, kNotifyStream, "xtrim", key);
     if (p.trim.approx && ctx.server.propagating()) {
       std::vector<std::string> args(ctx.args.begin(), ctx.args.end());
       RewriteTrim(*s, p, &args);
@@ -243,6 +245,7 @@ void XDel(CommandContext& ctx) {
       s->set_first_id(s->EdgeId(true, true));
     }
     SignalModifiedKey(ctx, key);
+    NotifyKeyspaceEvent(ctx, kNotifyStream, "xdel", key);
     Dirty(ctx, static_cast<uint64_t>(deleted));
   }
   ctx.reply.Integer(deleted);
@@ -337,6 +340,7 @@ void XSetId(CommandContext& ctx) {
   SignalModifiedKey(ctx, ctx.args[1]);
   Dirty(ctx);
   ctx.reply.Ok();
+  NotifyKeyspaceEvent(ctx, kNotifyStream, "xsetid", ctx.args[1]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -568,6 +572,7 @@ void ReadGeneric(CommandContext& ctx, bool group_mode) {
     } else {
       consumer = g->CreateConsumer(cname, ctx.now_ms);
       Dirty(ctx);
+      NotifyKeyspaceEvent(ctx, kNotifyStream, "xgroup-createconsumer", key);
       if (noack && ctx.server.propagating()) PropagateConsumerCreation(ctx, key, gname, cname);
     }
     if (history) {

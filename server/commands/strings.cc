@@ -52,6 +52,7 @@ KvEntry** LookupReadLink(CommandContext& ctx, std::string_view key) {
   KvEntry** link = ks.FindLink(ctx.db, key, ctx.now_ms);
   if (link == nullptr) {
     ++ks.stats.keyspace_misses;
+    NotifyKeyspaceEvent(ctx, kNotifyKeyMiss, "keymiss", key);
   } else {
     ++ks.stats.keyspace_hits;
     (*link)->set_lru(ks.lru_clock);
@@ -230,8 +231,10 @@ void SetGeneric(CommandContext& ctx, uint32_t flags, std::string_view expire_arg
   if ((flags & kSetKeepTtl) && found) expire_ms = (*link)->expire_ms();
   StoreString(ctx, link, key, val, expire_ms);
   Dirty(ctx);
+  NotifyKeyspaceEvent(ctx, kNotifyString, "set", key);
   // Relative TTLs reach the AOF and replicas as an absolute time.
   if (flags & kAnyExpire) {
+    NotifyKeyspaceEvent(ctx, kNotifyGeneric, "expire", key);
     std::string when = std::to_string(expire_ms);
     PropagateAs(ctx, {"SET", key, val, "PXAT", when});
   }
@@ -249,6 +252,7 @@ void SetCmd(CommandContext& ctx) {
     KvEntry** link = LookupWriteLink(ctx, ctx.args[1]);
     StoreString(ctx, link, ctx.args[1], ctx.args[2], -1);
     Dirty(ctx);
+    NotifyKeyspaceEvent(ctx, kNotifyString, "set", ctx.args[1]);
     ctx.reply.Ok();
     return;
   }
@@ -284,6 +288,7 @@ void MSetGeneric(CommandContext& ctx, bool nx) {
   }
   for (size_t j = 1; j < a.size(); j += 2) {
     StoreString(ctx, LookupWriteLink(ctx, a[j]), a[j], a[j + 1], -1);
+    NotifyKeyspaceEvent(ctx, kNotifyString, "set", a[j]);
   }
   Dirty(ctx, (a.size() - 1) / 2);
   if (nx) {
@@ -318,6 +323,7 @@ void GetSetCmd(CommandContext& ctx) {
     ReplyStringValue(ctx, *link);
   }
   StoreString(ctx, link, ctx.args[1], ctx.args[2], -1);  // like SET: the TTL is dropped
+  NotifyKeyspaceEvent(ctx, kNotifyString, "set", ctx.args[1]);
   Dirty(ctx);
   PropagateAs(ctx, {"SET", ctx.args[1], ctx.args[2]});
 }
@@ -331,6 +337,7 @@ void GetDelCmd(CommandContext& ctx) {
   if (WrongType(ctx, e, ObjType::kString)) return;
   ReplyStringValue(ctx, e);
   Ks(ctx).Delete(ctx.db, ctx.args[1]);
+  NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", ctx.args[1]);
   Dirty(ctx);
   PropagateAs(ctx, {"DEL", ctx.args[1]});
 }
@@ -351,15 +358,18 @@ void GetExCmd(CommandContext& ctx) {
   Keyspace& ks = Ks(ctx);
   if ((flags & (kSetExAt | kSetPxAt)) && when <= ctx.now_ms) {
     ks.Delete(ctx.db, ctx.args[1]);  // an absolute time in the past deletes the key
+    NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", ctx.args[1]);
     Dirty(ctx);
     PropagateAs(ctx, {"DEL", ctx.args[1]});
   } else if (flags & kAnyExpire) {
     ks.SetExpire(ctx.db, link, when);
+    NotifyKeyspaceEvent(ctx, kNotifyGeneric, "expire", ctx.args[1]);
     Dirty(ctx);
     std::string w = std::to_string(when);
     PropagateAs(ctx, {"PEXPIREAT", ctx.args[1], w});
   } else if ((flags & kSetPersist) && (*link)->has_expire()) {
     ks.SetExpire(ctx.db, link, -1);
+    NotifyKeyspaceEvent(ctx, kNotifyGeneric, "persist", ctx.args[1]);
     Dirty(ctx);
     PropagateAs(ctx, {"PERSIST", ctx.args[1]});
   }
@@ -449,6 +459,7 @@ void AppendCmd(CommandContext& ctx) {
       StoreRaw(ctx, link, h);
     }
   }
+  NotifyKeyspaceEvent(ctx, kNotifyString, "append", key);
   Dirty(ctx);
   ctx.reply.Integer(static_cast<int64_t>(total));
 }
@@ -476,6 +487,7 @@ void SetRangeCmd(CommandContext& ctx) {
     h->len = static_cast<uint32_t>(total);
     h->data[total] = '\0';
     Ks(ctx).Insert(ctx.db, KvEntry::NewRaw(key, h, -1, LruClock(ctx)));
+    NotifyKeyspaceEvent(ctx, kNotifyString, "setrange", key);
     Dirty(ctx);
     ctx.reply.Integer(static_cast<int64_t>(total));
     return;
@@ -504,6 +516,7 @@ void SetRangeCmd(CommandContext& ctx) {
   memcpy(h->data + off, val.data(), val.size());
   h->len = static_cast<uint32_t>(total);
   h->data[total] = '\0';
+  NotifyKeyspaceEvent(ctx, kNotifyString, "setrange", key);
   Dirty(ctx);
   ctx.reply.Integer(static_cast<int64_t>(total));
 }
@@ -541,6 +554,7 @@ void IncrDecr(CommandContext& ctx, int64_t incr) {
   } else {
     Ks(ctx).Replace(ctx.db, link, KvEntry::NewInt(key, v, e->expire_ms(), LruClock(ctx)));
   }
+  NotifyKeyspaceEvent(ctx, kNotifyString, "incrby", key);
   Dirty(ctx);
   ctx.reply.Integer(v);
 }
@@ -596,6 +610,7 @@ void IncrByFloatCmd(CommandContext& ctx) {
   } else {
     StoreString(ctx, link, key, text, e->expire_ms(), true);  // keeps the TTL
   }
+  NotifyKeyspaceEvent(ctx, kNotifyString, "incrbyfloat", key);
   Dirty(ctx);
   // Replicas and the AOF get the exact result, not a float operation to redo.
   PropagateAs(ctx, {"SET", key, text, "KEEPTTL"});

@@ -12,6 +12,7 @@
 #include "server/command_table.h"
 #include "server/connection.h"
 #include "server/keyspace.h"
+#include "server/notify.h"
 #include "server/reply_writer.h"
 #include "server/server.h"
 
@@ -87,9 +88,19 @@ inline void ReplyEmptyScan(CommandContext& ctx) {
   ctx.reply.Array(0);
 }
 
-// Read lookup: counts hits/misses and touches LRU. Expired keys are removed.
+// Keyspace event of class `type` (NotifyFlag, server/notify.h) named `event` on `key`, where
+// Redis calls notifyKeyspaceEvent. Costs one flag test when the class is off.
+inline void NotifyKeyspaceEvent(CommandContext& ctx, int type, std::string_view event,
+                                std::string_view key, int db = -1) {
+  ctx.server.NotifyKeyspaceEvent(type, event, key, db < 0 ? ctx.db : db);
+}
+
+// Read lookup: counts hits/misses and touches LRU. Expired keys are removed. A miss is a
+// "keymiss" keyspace event.
 inline KvEntry* LookupRead(CommandContext& ctx, std::string_view key) {
-  return Ks(ctx).FindRead(ctx.db, key, ctx.now_ms);
+  KvEntry* e = Ks(ctx).FindRead(ctx.db, key, ctx.now_ms);
+  if (e == nullptr) NotifyKeyspaceEvent(ctx, kNotifyKeyMiss, "keymiss", key);
+  return e;
 }
 
 inline KvEntry* LookupWrite(CommandContext& ctx, std::string_view key) {
@@ -133,11 +144,12 @@ inline void PropagateNothing(CommandContext& ctx) {
   if (ctx.server.propagating()) ctx.server.PropagateAs(-2, {});
 }
 
-// WATCH: this key was modified by the current command. Handlers that call it for every key
-// they change get exact invalidation; others fall back to "all key arguments".
+// WATCH and client-side caching: this key was modified by the current command. Handlers that
+// call it for every key they change get exact invalidation; others fall back to "all key
+// arguments" (when the command changed data).
 inline void SignalModifiedKey(CommandContext& ctx, std::string_view key, int db = -1) {
   ctx.server.keys_signaled = true;
-  ctx.server.TouchWatchedKey(db < 0 ? ctx.db : db, key);
+  ctx.server.SignalModifiedKey(&ctx.conn, db < 0 ? ctx.db : db, key);
 }
 
 // Marks one change for INFO (rdb_changes_since_last_save) and future propagation.

@@ -42,23 +42,28 @@ inline KvEntry* InsertZset(CommandContext& ctx, std::string_view key, ZObj z) {
 }
 
 // Stores `z` under dst (replacing any value and TTL, as Redis's setKey) or, if it is empty,
-// deletes dst. Replies the cardinality. Takes ownership of `z`.
-inline void StoreZset(CommandContext& ctx, std::string_view dst, ZObj z) {
+// deletes dst. Replies the cardinality; `event` is the keyspace event of the store. Takes
+// ownership of `z`.
+inline void StoreZset(CommandContext& ctx, std::string_view dst, ZObj z, const char* event) {
   size_t n = z.size();
+  ctx.server.keys_signaled = true;  // exact: the sources are only read
   if (n > 0) {
     KvEntry* e = KvEntry::NewPtr(dst, ObjType::kZSet, z.raw(), -1, LruClock(ctx));
     Ks(ctx).Upsert(ctx.db, e, ctx.now_ms);
     KeyReady(ctx, dst);
     SignalModifiedKey(ctx, dst);
+    ctx.reply.Integer(static_cast<int64_t>(n));
+    NotifyKeyspaceEvent(ctx, kNotifyZset, event, dst);
     Dirty(ctx);
   } else {
     z.Free();
+    ctx.reply.Integer(0);
     if (LookupWrite(ctx, dst) != nullptr && Ks(ctx).Delete(ctx.db, dst)) {
       SignalModifiedKey(ctx, dst);
+      NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", dst);
       Dirty(ctx);
     }
   }
-  ctx.reply.Integer(static_cast<int64_t>(n));
 }
 
 // Blocking commands answer at once inside MULTI/EXEC (Redis's CLIENT_DENY_BLOCKING).

@@ -53,6 +53,9 @@ size_t GenericZpop(CommandContext& ctx, ArgList keys, Where where, int64_t count
   ZObj z = ObjOf(e);
   const size_t llen = z.size();
   const size_t n = static_cast<uint64_t>(count) > llen ? llen : static_cast<size_t>(count);
+  // (Redis notifies while writing the first element; before the reply is the same for every
+  // other client, and does not split this client's own reply with a RESP3 push.)
+  NotifyKeyspaceEvent(ctx, kNotifyZset, where == Where::kMax ? "zpopmax" : "zpopmin", key);
   if (!shape.emit_key) {
     ctx.reply.Array(shape.nested ? n : 2 * n);
   } else if (!shape.nested) {
@@ -78,7 +81,10 @@ size_t GenericZpop(CommandContext& ctx, ArgList keys, Where where, int64_t count
   e->set_ptr(z.raw());
   Dirty(ctx, n);
   SignalModifiedKey(ctx, key);
-  if (z.size() == 0) Ks(ctx).Delete(ctx.db, key);
+  if (z.size() == 0) {
+    Ks(ctx).Delete(ctx.db, key);
+    NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", key);
+  }
   *from = key;
   return n;
 }

@@ -66,7 +66,7 @@ class RangeSink {
 
   void Finish(size_t count) {
     if (store_) {
-      StoreZset(ctx_, dst_, obj_);
+      StoreZset(ctx_, dst_, obj_, "zrangestore");
       return;
     }
     if (is_deferred_)
@@ -286,11 +286,17 @@ void RemRangeGeneric(CommandContext& ctx, RangeType type) {
     deleted = z.DeleteRangeByLex(lrange);
   }
   e->set_ptr(z.raw());
+  bool emptied = z.size() == 0;
+  if (emptied) Ks(ctx).Delete(ctx.db, key);
   if (deleted) {
     SignalModifiedKey(ctx, key);
+    const char* event = type == RangeType::kRank    ? "zremrangebyrank"
+                        : type == RangeType::kScore ? "zremrangebyscore"
+                                                    : "zremrangebylex";
+    NotifyKeyspaceEvent(ctx, kNotifyZset, event, key);
+    if (emptied) NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", key);
     Dirty(ctx, deleted);
   }
-  if (z.size() == 0) Ks(ctx).Delete(ctx.db, key);
   ctx.reply.Integer(static_cast<int64_t>(deleted));
 }
 
@@ -543,7 +549,10 @@ void SetOpGeneric(CommandContext& ctx, std::string_view dst, size_t numkeys_idx,
       z.zs()->BeginAppend(&c);
       for (const Elem& x : result) z.zs()->Append(&c, x.score, x.member);
     }
-    StoreZset(ctx, dst, z);
+    StoreZset(ctx, dst, z,
+              op == SetOp::kUnion   ? "zunionstore"
+              : op == SetOp::kInter ? "zinterstore"
+                                    : "zdiffstore");
     return;
   }
   ctx.reply.Array(withscores && !ctx.reply.resp3() ? 2 * result.size() : result.size());

@@ -243,8 +243,10 @@ void ZAddGeneric(CommandContext& ctx, int flags) {
   }
   e->set_ptr(z.raw());
   if (added || updated) SignalModifiedKey(ctx, key);
+  const char* event = incr ? "zincr" : "zadd";
   if (nan) {
     ctx.reply.Error(kNanResult);
+    if (added || updated) NotifyKeyspaceEvent(ctx, kNotifyZset, event, key);
     return;
   }
   Dirty(ctx, static_cast<uint64_t>(added + updated));
@@ -257,6 +259,7 @@ void ZAddGeneric(CommandContext& ctx, int flags) {
   } else {
     ctx.reply.Integer(ch ? added + updated : added);
   }
+  if (added || updated) NotifyKeyspaceEvent(ctx, kNotifyZset, event, key);
 }
 
 void ZIncrBy(CommandContext& ctx) { ZAddGeneric(ctx, kZAddIncr); }
@@ -277,11 +280,14 @@ void ZRem(CommandContext& ctx) {
     if (z.size() == 0) break;
   }
   e->set_ptr(z.raw());
+  bool emptied = z.size() == 0;
+  if (emptied) Ks(ctx).Delete(ctx.db, key);
   if (deleted) {
+    NotifyKeyspaceEvent(ctx, kNotifyZset, "zrem", key);
+    if (emptied) NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", key);
     SignalModifiedKey(ctx, key);
     Dirty(ctx, static_cast<uint64_t>(deleted));
   }
-  if (z.size() == 0) Ks(ctx).Delete(ctx.db, key);
   ctx.reply.Integer(deleted);
 }
 
