@@ -651,7 +651,7 @@ bool Aof::LoadRespFile(const std::string& path, bool last, std::string* err) {
     auto r = parser.Parse(data.data(), data.size(), &pos, limits, &args, &perr);
     if (r == RespParser::Result::kNeedMore) {
       if (before < data.size() || parser.InProgress()) break;  // truncated tail
-      valid = data.size();
+      if (!client.in_multi) valid = data.size();  // else: a MULTI without EXEC at the end
       break;
     }
     size_t bad = 0;
@@ -684,7 +684,8 @@ bool Aof::LoadRespFile(const std::string& path, bool last, std::string* err) {
         "!!! Warning: short read while loading the AOF file {}!!! AOF loaded anyway because "
         "aof-load-truncated is enabled (truncated to offset {})",
         path, valid);
-    if (client.in_multi) Log(LogLevel::kWarning, "Revert incomplete MULTI/EXEC transaction");
+    if (client.in_multi)
+      Log(LogLevel::kWarning, "Revert incomplete MULTI/EXEC transaction in AOF file {}", path);
     if (truncate(path.c_str(), static_cast<off_t>(valid)) != 0)
       Log(LogLevel::kWarning, "Error truncating the AOF file: {}", strerror(errno));
   }

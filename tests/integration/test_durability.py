@@ -219,3 +219,31 @@ def test_flipped_structural_byte_in_the_middle_is_refused(tmp_path):
             assert rc > 0, f"flipped byte {i} was loaded (rc {rc})"
             assert "Bad file format reading the append only file" in out, \
                 f"byte {i}: {out[-500:]}"
+
+
+def test_unfinished_multi_at_the_end_is_a_torn_tail(tmp_path):
+    # A MULTI block without its EXEC at the end of the last file: refused with
+    # aof-load-truncated no; with yes the block is reverted (none of its commands applied)
+    # and the file cut before the MULTI.
+    for truncated_ok in ("no", "yes"):
+        work = tmp_path / truncated_ok
+        (work / "appendonlydir").mkdir(parents=True)
+        body = b"".join(helpers.encode_command(*c) for c in (
+            ("SET", "foo", "hello"), ("MULTI",), ("SET", "bar", "world")))
+        (work / "appendonlydir" / "appendonly.aof.1.incr.aof").write_bytes(body)
+        (work / "appendonlydir" / "appendonly.aof.manifest").write_bytes(
+            b"file appendonly.aof.1.incr.aof seq 1 type i\n")
+        args = ["--appendonly", "yes", "--save", "", "--aof-load-truncated", truncated_ok]
+        if truncated_ok == "no":
+            rc, out = helpers.run_expect_failure(["--port", str(helpers.free_port())] + args,
+                                                 cwd=work)
+            assert rc > 0 and "Unexpected end of file reading the append only file" in out
+            continue
+        srv = helpers.start_server(args, cwd=work)
+        try:
+            assert _dataset(srv.port) == {"foo": b"hello"}
+            assert "Revert incomplete MULTI/EXEC transaction" in srv.output()
+        finally:
+            srv.stop()
+        size = len(helpers.encode_command("SET", "foo", "hello"))
+        assert (work / "appendonlydir" / "appendonly.aof.1.incr.aof").stat().st_size == size
