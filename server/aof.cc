@@ -647,6 +647,14 @@ bool Aof::LoadRespFile(const std::string& path, bool last, std::string* err) {
   std::string perr;
   size_t pos = 0, valid = 0;
   while (true) {
+    // Annotations ("#TS:<time>" lines, aof-timestamp-enabled) are skipped, as Redis does.
+    if (pos < data.size() && data[pos] == '#') {
+      size_t nl = data.find('\n', pos);
+      if (nl == std::string::npos) break;  // a torn annotation: truncated tail
+      pos = nl + 1;
+      if (!client.in_multi) valid = pos;
+      continue;
+    }
     size_t before = pos;
     auto r = parser.Parse(data.data(), data.size(), &pos, limits, &args, &perr);
     if (r == RespParser::Result::kNeedMore) {

@@ -347,6 +347,7 @@ void Config::Mirror(const std::string& name) {
   else if (name == "set-max-intset-entries") set_max_intset_entries = i64();
   else if (name == "zset-max-listpack-entries") zset_max_listpack_entries = i64();
   else if (name == "zset-max-listpack-value") zset_max_listpack_value = i64();
+  else if (name == "aof-timestamp-enabled") aof_timestamp_enabled = v == "yes";
   else if (name == "hll-sparse-max-bytes") {
     int64_t x = 3000;
     hll_sparse_max_bytes = ParseMemory(v, &x) ? x : 3000;

@@ -89,6 +89,7 @@ class Config {
   int64_t zset_max_listpack_entries = 128;
   int64_t zset_max_listpack_value = 64;
   int64_t hll_sparse_max_bytes = 3000;
+  bool aof_timestamp_enabled = false;
   int64_t stream_node_max_bytes = 4096;
   int64_t stream_node_max_entries = 100;
   // Pub/Sub, keyspace events and client-side caching.

@@ -25,6 +25,11 @@ void AppendMultibulk(std::string* out, ArgList args) {
 void Server::FeedChange(int db, ArgList args) {
   if (!aof_on_ && replicas_.empty()) return;
   if (aof_on_) {
+    // As Redis's feedAppendOnlyFile: a "#TS:<unix time>" annotation when the second changed.
+    if (config_->aof_timestamp_enabled && now_ms_ / 1000 > aof_cur_timestamp_) {
+      aof_cur_timestamp_ = now_ms_ / 1000;
+      aof_buf_ += fmt::format("#TS:{}\r\n", aof_cur_timestamp_);
+    }
     if (db != aof_db_ && db >= 0) {
       std::string d = std::to_string(db);
       std::string_view sel[] = {"SELECT", d};

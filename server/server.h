@@ -305,6 +305,7 @@ class Server {
   bool aof_on_ = false;
   std::string aof_buf_;
   int aof_db_ = -1;
+  int64_t aof_cur_timestamp_ = 0;  // second of the last #TS: annotation fed to the AOF
   std::vector<Connection*> replicas_;
   int repl_db_ = -1;
   bool in_batch_ = false;

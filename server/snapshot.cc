@@ -257,6 +257,9 @@ namespace sable {
 
 bool WriteRespImage(Server& s, std::string* out, std::string* err, const ImageOptions& opt) {
   size_t start = out->size();
+  // As Redis's rewriteAppendOnlyFile: a RESP base starts with a timestamp annotation when
+  // aof-timestamp-enabled is on.
+  if (s.config().aof_timestamp_enabled) *out += fmt::format("#TS:{}\r\n", s.now_ms() / 1000);
   auto cmd = [&](std::initializer_list<std::string_view> args) {
     *out += fmt::format("*{}\r\n", args.size());
     for (auto a : args) {

@@ -247,3 +247,24 @@ def test_unfinished_multi_at_the_end_is_a_torn_tail(tmp_path):
             srv.stop()
         size = len(helpers.encode_command("SET", "foo", "hello"))
         assert (work / "appendonlydir" / "appendonly.aof.1.incr.aof").stat().st_size == size
+
+
+def test_timestamp_annotations_written_and_skipped(tmp_path):
+    srv = _start(tmp_path, "--aof-timestamp-enabled", "yes")
+    try:
+        c = srv.raw()
+        assert c.call("SET", "foo", "bar") == b"OK"
+        c.close()
+    finally:
+        srv.stop()
+    incr = _incr_files(tmp_path)[-1]
+    data = open(incr, "rb").read()
+    assert data.startswith(b"#TS:"), data[:40]
+    # Annotations anywhere (also torn at the end with aof-load-truncated yes) are skipped.
+    with open(incr, "ab") as f:
+        f.write(b"#TS:1628217471\r\n" + helpers.encode_command("SET", "foo2", "bar2") + b"#TS:16")
+    srv = _start(tmp_path)
+    try:
+        assert _dataset(srv.port) == {"foo": b"bar", "foo2": b"bar2"}
+    finally:
+        srv.stop()
