@@ -703,6 +703,18 @@ bool Aof::LoadRespFile(const std::string& path, bool last, std::string* err) {
 bool Aof::Load(std::string* err) {
   const AofManifest& m = manifest_;
   if (m.base.name.empty() && m.incrs.empty()) return true;
+  // As Redis (getBaseAndIncrAppendOnlyFilesSize): every file the manifest lists must exist
+  // before anything is loaded.
+  std::vector<std::string> names;
+  if (!m.base.name.empty()) names.push_back(m.base.name);
+  for (const auto& f : m.incrs) names.push_back(f.name);
+  for (const std::string& name : names) {
+    struct stat st;
+    if (stat(Path(name).c_str(), &st) != 0) {
+      *err = "Unable to obtain the AOF file " + name + " length. stat: " + strerror(errno);
+      return false;
+    }
+  }
   auto t0 = std::chrono::steady_clock::now();
   server_->keyspace().expiry_paused = true;
   bool ok = true;
