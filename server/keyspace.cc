@@ -91,10 +91,12 @@ void Keyspace::ExpireNow(int db, KvEntry* e) {
   KvEntry::Free(e);
 }
 
-void Keyspace::Insert(int db, KvEntry* e) {
+void Keyspace::Insert(int db, KvEntry* e) { InsertHashed(db, e, dbs_[db]->table.HashKey(e->key())); }
+
+void Keyspace::InsertHashed(int db, KvEntry* e, uint64_t hash) {
   Db& d = *dbs_[db];
   if (e->has_expire()) ++d.volatile_keys;
-  d.table.Insert(e);
+  d.table.Insert(e, hash);
   // Loading (RDB, AOF) adds keys without events, as Redis's dbAddRDBLoad.
   if (on_new_key != nullptr && !expiry_paused) on_new_key(on_expired_ctx, db, e->key());
 }
@@ -118,8 +120,7 @@ void Keyspace::UpsertHashed(int db, KvEntry* e, uint64_t hash) {
   Db& d = *dbs_[db];
   KvEntry** link = d.table.FindLink(e->key(), hash);
   if (link == nullptr) {
-    if (e->has_expire()) ++d.volatile_keys;
-    d.table.Insert(e, hash);
+    InsertHashed(db, e, hash);
   } else {
     Replace(db, link, e);
   }

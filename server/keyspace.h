@@ -119,6 +119,7 @@ class Keyspace {
   static constexpr uint8_t kLfuInitVal = 5;
 
  private:
+  void InsertHashed(int db, KvEntry* e, uint64_t hash);
   uint32_t LfuMinutes() const { return (lru_clock / 60) & 65535; }
   void ExpireNow(int db, KvEntry* e);
   void StreamRemoved(int db, const KvEntry* e) {
