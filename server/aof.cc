@@ -328,7 +328,7 @@ void Aof::OnChildDone(int exitcode, int bysignal) {
         AofFileInfo h = next.incrs.front();
         next.incrs.erase(next.incrs.begin());
         h.type = 'h';
-        next.history.push_back(h);
+        next.history.insert(next.history.begin(), h);  // newest first, as Redis's list head
       }
       if (!PersistManifest(next)) {
         unlink(base_path.c_str());

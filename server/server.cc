@@ -110,6 +110,8 @@ void Server::OnConfigChange(const std::string& name) {
     } else {
       aof_->Disable();
     }
+  } else if (name == "aof-disable-auto-gc") {
+    aof_->DeleteHistoryFiles();  // as Redis's updateAofAutoGCEnabled: gc runs when re-enabled
   } else if (name == "maxmemory-policy" || name == "lfu-log-factor" ||
              name == "lfu-decay-time") {
     ApplyAccessPolicy();
