@@ -135,6 +135,9 @@ class RdbDecoder {
   bool Next(RdbRecord* rec, std::string* err);
   // After kEof: verifies the CRC64 trailer (a zero trailer means "not computed").
   bool VerifyChecksum(std::string* err) const;
+  // After the EOF record: the offset just past the image (its checksum included), where an
+  // AOF with an RDB preamble continues with RESP commands.
+  size_t EndOffset() const { return eof_pos_ + (version_ >= 5 ? 8 : 0); }
   size_t offset() const { return pos_; }
   // Why the last ReadString failed when it was not a plain short read ("" otherwise).
   const std::string& string_error() const { return string_error_; }

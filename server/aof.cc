@@ -631,7 +631,7 @@ try_fsync:
   }
 }
 
-bool Aof::LoadRespFile(const std::string& path, bool last, std::string* err) {
+bool Aof::LoadRespFile(const std::string& path, bool last, std::string* err, size_t start) {
   std::string data;
   if (!ReadWholeFile(path, &data)) {
     *err = "Can't open the append-only file " + path + ": " + strerror(errno);
@@ -645,7 +645,7 @@ bool Aof::LoadRespFile(const std::string& path, bool last, std::string* err) {
   limits.max_bulk_len = INT64_MAX;
   std::vector<std::string_view> args;
   std::string perr;
-  size_t pos = 0, valid = 0;
+  size_t pos = start, valid = start;
   while (true) {
     // Annotations ("#TS:<time>" lines, aof-timestamp-enabled) are skipped, as Redis does.
     if (pos < data.size() && data[pos] == '#') {
@@ -727,6 +727,9 @@ bool Aof::Load(std::string* err) {
     } else if (data.rfind("REDIS", 0) == 0) {
       RdbLoadStats st;
       ok = LoadRdbImage(*server_, data, &st, err);
+      // A pre-7.0 AOF with an RDB preamble continues with RESP commands after the image.
+      if (ok && st.image_bytes < data.size())
+        ok = LoadRespFile(path, m.incrs.empty(), err, st.image_bytes);
     } else {
       ok = LoadRespFile(path, m.incrs.empty(), err);
     }
@@ -746,6 +749,40 @@ bool Aof::Load(std::string* err) {
   return ok;
 }
 
+// As Redis 7.0's aofUpgradePrepare: a pre-7.0 single AOF file (appendfilename in the server
+// dir) becomes the BASE of the multi-part directory — when there is no directory yet, the
+// manifest is empty, or an earlier upgrade stopped after writing the manifest (its base is
+// that file, not yet moved). The manifest is written first, then the file is moved.
+bool Aof::UpgradeOldStyle(std::string* err) {
+  const std::string fname = FileName();
+  const std::string old_path = server_->config().dir + "/" + fname;
+  struct stat st;
+  if (stat(old_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return true;
+  const AofManifest& m = manifest_;
+  bool no_files = m.base.name.empty() && m.incrs.empty();
+  bool interrupted = !m.base.name.empty() && m.incrs.empty() && m.base.name == fname &&
+                     stat(Path(fname).c_str(), &st) != 0;
+  if (!no_files && !interrupted) return true;
+  if (m.base.name.empty()) {
+    manifest_.base.name = fname;
+    manifest_.base.seq = 1;
+    manifest_.base.type = 'b';
+    manifest_.curr_base_seq = 1;
+  }
+  if (!PersistManifest(manifest_)) {
+    *err = "Can't write the AOF manifest while upgrading the old-style AOF " + old_path;
+    return false;
+  }
+  if (rename(old_path.c_str(), Path(fname).c_str()) != 0) {
+    *err = "Error trying to rename the old AOF file " + old_path + " into " + Path(fname) +
+           ": " + strerror(errno);
+    return false;
+  }
+  FsyncDir(Dir());
+  Log(LogLevel::kNotice, "Successfully migrated an old-style AOF into the AOF directory");
+  return true;
+}
+
 bool Aof::Start(bool load, std::string* err) {
   RefreshConfig();
   if (mkdir(Dir().c_str(), 0755) != 0 && errno != EEXIST) {
@@ -753,6 +790,7 @@ bool Aof::Start(bool load, std::string* err) {
     return false;
   }
   server_->ResetAofFeed(false);  // loading must not append what it replays
+  if (load && !UpgradeOldStyle(err)) return false;
   if (load && !Load(err)) return false;
   const std::string fname = FileName();
   bool had_incr = !manifest_.incrs.empty();

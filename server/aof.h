@@ -38,6 +38,8 @@ class Aof {
   // appendonly yes at start-up: loads the manifest's files if there are any, creates a base
   // for an empty dataset, then opens the incremental file. False = fatal (message in *err).
   bool Start(bool load, std::string* err);
+  // Moves a pre-7.0 single-file AOF into the directory as its base (see aof.cc).
+  bool UpgradeOldStyle(std::string* err);
   // Start-up: deletes the history files the manifest still lists.
   void DeleteHistoryFiles();
   // CONFIG SET appendonly yes / no (Redis's startAppendOnly / stopAppendOnly).
@@ -95,7 +97,8 @@ class Aof {
   std::string FileName() const;
   std::string TempIncrName() const;
   bool Load(std::string* err);
-  bool LoadRespFile(const std::string& path, bool last, std::string* err);
+  // Replays the RESP commands of `path` from byte `start` on (after an RDB preamble).
+  bool LoadRespFile(const std::string& path, bool last, std::string* err, size_t start = 0);
   bool OpenNewIncrForAppend();
   bool PersistManifest(const AofManifest& m);
   void DeleteHistory(AofManifest* m);

@@ -180,6 +180,7 @@ bool LoadRdbImage(Server& s, std::string_view data, RdbLoadStats* stats, std::st
     switch (rec.kind) {
       case RdbRecord::kEof:
         if (!dec.VerifyChecksum(err)) return false;
+        stats->image_bytes = dec.EndOffset();
         if (!functions.empty() &&
             !s.lua().RestoreLibraries(functions,
                                       merge_functions ? LuaEngine::RestorePolicy::kReplace

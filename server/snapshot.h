@@ -21,6 +21,7 @@ bool RdbCompressionOf(const Config& config);
 struct RdbLoadStats {
   size_t keys_loaded = 0;
   size_t keys_expired = 0;
+  size_t image_bytes = 0;  // bytes of the image (an AOF base may continue after them)
 };
 
 // Receives an image in chunks while it is being written (a file written by a child).

@@ -85,3 +85,37 @@ def test_aof_directory_interop(tmp_path, writer, reader):
         assert len(expected) == 12
     finally:
         rd.stop()
+
+
+@pytest.mark.parametrize("preamble", [False, True])
+def test_old_style_single_file_aof_is_upgraded(tmp_path, preamble):
+    # A pre-7.0 appendonly.aof in the server dir (RESP, or an RDB preamble followed by RESP
+    # commands) becomes the base of the multi-part directory, as redis-server 7.0 does.
+    body = b""
+    if preamble:
+        gen = tmp_path / "gen"
+        gen.mkdir()
+        r = helpers.start_server((), binary=REDIS, cwd=gen)
+        try:
+            c = redis.Redis(host="127.0.0.1", port=r.port)
+            c.set("k1", "v1")
+            c.save()
+        finally:
+            r.stop()
+        body = (gen / "dump.rdb").read_bytes()
+    else:
+        body = helpers.encode_command("SET", "k1", "v1")
+    body += helpers.encode_command("SET", "k3", "v3")
+    (tmp_path / "appendonly.aof").write_bytes(body)
+    srv = helpers.start_server(("--appendonly", "yes"), cwd=tmp_path)
+    try:
+        c = redis.Redis(host="127.0.0.1", port=srv.port)
+        assert c.get("k1") == b"v1" and c.get("k3") == b"v3"
+        assert not (tmp_path / "appendonly.aof").exists()
+        assert (tmp_path / "appendonlydir" / "appendonly.aof").exists()
+        manifest = (tmp_path / "appendonlydir" / "appendonly.aof.manifest").read_text()
+        assert manifest == ("file appendonly.aof seq 1 type b\n"
+                            "file appendonly.aof.1.incr.aof seq 1 type i\n")
+        assert "Successfully migrated an old-style AOF" in srv.output()
+    finally:
+        srv.stop()
