@@ -646,6 +646,7 @@ bool Aof::LoadRespFile(const std::string& path, bool last, std::string* err, siz
   std::vector<std::string_view> args;
   std::string perr;
   size_t pos = start, valid = start;
+  uint64_t commands = 0;
   while (true) {
     // Annotations ("#TS:<time>" lines, aof-timestamp-enabled) are skipped, as Redis does.
     if (pos < data.size() && data[pos] == '#') {
@@ -678,6 +679,10 @@ bool Aof::LoadRespFile(const std::string& path, bool last, std::string* err, siz
     server_->Execute(client, ArgList(args.data(), args.size()));
     client.Flush();
     if (!client.in_multi) valid = pos;
+    server_->LoadingKeyDelay();  // key-load-delay applies per command here, as in Redis
+    // Clients are served every so many bytes, or every 1024 commands (Redis's loop count).
+    if (server_->LoadingAdvance(pos - before) || (++commands & 1023) == 0)
+      server_->LoadingProcessEvents();
   }
   if (valid < data.size()) {
     bool allow = last && server_->config().GetValue("aof-load-truncated") == "yes";
@@ -717,6 +722,9 @@ bool Aof::Load(std::string* err) {
   }
   auto t0 = std::chrono::steady_clock::now();
   server_->keyspace().expiry_paused = true;
+  uint64_t all_bytes = 0;
+  for (const std::string& name : names) all_bytes += static_cast<uint64_t>(FileSize(name));
+  server_->StartLoading(all_bytes);
   bool ok = true;
   int64_t total = 0;
   if (!m.base.name.empty()) {
@@ -739,6 +747,7 @@ bool Aof::Load(std::string* err) {
     ok = LoadRespFile(Path(m.incrs[i].name), i + 1 == m.incrs.size(), err);
     if (ok) total += FileSize(m.incrs[i].name);
   }
+  server_->StopLoading(ok);
   server_->keyspace().expiry_paused = false;
   if (ok) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

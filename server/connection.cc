@@ -139,7 +139,7 @@ void Connection::ProtocolError(const std::string& msg) {
 }
 
 void Connection::ProcessInput() {
-  if (paused || blocked || closing_ || close_after_reply_) return;
+  if (paused || blocked || closing_ || close_after_reply_ || executing) return;
   ParserLimits limits;
   limits.max_bulk_len = server_->config().proto_max_bulk_len;
   std::string error;

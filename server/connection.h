@@ -86,6 +86,9 @@ class Connection {
   bool blocked = false;           // parked by a blocking command (see blocking.h)
   BlockState block;
   bool paused = false;            // waiting for CLIENT UNPAUSE
+  // Commands of this client being executed: while > 0, events processed from inside the
+  // command (loading, a busy script) leave its socket and query buffer alone.
+  int executing = 0;
   std::vector<std::string> paused_cmd;  // the command held while paused
   // Pub/Sub subscriptions (server/pubsub.h); allocated on the first subscribe.
   std::unique_ptr<ClientPubSub> pubsub;

@@ -78,7 +78,9 @@ bool ArityOk(const CommandSpec& s, size_t argc) {
 void Server::Execute(Connection& c, ArgList args) {
   Connection* outer = current_client_;
   current_client_ = &c;
+  ++c.executing;
   const CommandSpec* top = Dispatch(c, args);
+  --c.executing;
   if (current_client_ == &c) current_client_ = outer;
   // CLIENT CACHING applies to the next command (or the next transaction) only.
   if (c.tracking.has(ClientTracking::kCaching) && !c.in_multi &&
@@ -167,7 +169,8 @@ const CommandSpec* Server::Dispatch(Connection& c, ArgList args) {
       for (const auto& q : c.multi_queue) is_write = is_write || (all_flags_of(*q.first) & kCmdWrite);
     }
     std::string msg;
-    if ((is_write || top.name == "ping") && WritesDeniedByDiskError(&msg)) {
+    if (WritesDeniedByDiskError(&msg) &&
+        (is_write || top.name == "ping" || lua_->DeclaresWrites(*spec, args))) {
       ++spec->stats.rejected;
       if (is_exec && c.in_multi) {
         c.in_multi = false;
@@ -181,6 +184,14 @@ const CommandSpec* Server::Dispatch(Connection& c, ArgList args) {
       }
       return &top;
     }
+  }
+  // A dataset being loaded: only `loading` commands are served (the loader's own client and
+  // the scripts it replays are obeyed).
+  if (loading_.depth > 0 && !(spec->flags & kCmdLoading) && !c.fake() && !c.script) {
+    ++spec->stats.rejected;
+    c.multi_dirty = c.in_multi;
+    w.Error("LOADING Redis is loading the dataset in memory");
+    return &top;
   }
   // A script running past busy-reply-threshold: only allow_busy commands are served.
   if (lua_->timed_out() && !(all_flags & kCmdAllowBusy)) {

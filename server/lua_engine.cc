@@ -13,7 +13,6 @@ int luaopen_bit(lua_State* L);
 }
 
 #include <fmt/format.h>
-#include <poll.h>
 #include <uv.h>
 
 #include <strings.h>
@@ -319,6 +318,17 @@ bool LuaEngine::Exists(std::string_view sha) const {
 }
 
 bool LuaEngine::DeclaresNoWrites(const CommandSpec& spec, ArgList args) const {
+  uint32_t flags = 0;
+  return FlagsOf(spec, args, &flags) && !(flags & kScriptEvalCompat) && (flags & kScriptNoWrites);
+}
+
+bool LuaEngine::DeclaresWrites(const CommandSpec& spec, ArgList args) const {
+  uint32_t flags = 0;
+  return FlagsOf(spec, args, &flags) && !(flags & kScriptEvalCompat) &&
+         !(flags & kScriptNoWrites);
+}
+
+bool LuaEngine::FlagsOf(const CommandSpec& spec, ArgList args, uint32_t* out) const {
   if (args.size() < 2) return false;
   uint32_t flags = 0;
   if (spec.name == "eval" || spec.name == "eval_ro") {
@@ -342,7 +352,8 @@ bool LuaEngine::DeclaresNoWrites(const CommandSpec& spec, ArgList args) const {
   } else {
     return false;
   }
-  return !(flags & kScriptEvalCompat) && (flags & kScriptNoWrites);
+  *out = flags;
+  return true;
 }
 
 bool LuaEngine::timed_out() const { return run_ != nullptr && run_->timed_out; }
@@ -667,6 +678,9 @@ bool LuaEngine::RunCommand(lua_State* L, bool raise_error) {
     error = Acl::ScriptDeniedMessage(acl);  // as Redis's scriptVerifyACL: the caller's user
   } else if (run->read_only && (flags & (kCmdWrite | kCmdMayReplicate))) {
     error = "Write commands are not allowed from read-only scripts.";
+  } else if (std::string disk; (flags & kCmdWrite) && !run->caller->fake() &&
+                                srv.WritesDeniedByDiskError(&disk)) {
+    error = "-" + disk;  // -MISCONF: the last RDB or AOF write failed
   } else if ((flags & kCmdWrite) && !run->write_dirty && !EnoughGoodReplicas(srv)) {
     error = "-NOREPLICAS Not enough good replicas to write.";
   } else if (!run->allow_oom && srv.config().maxmemory > 0 && !run->write_dirty &&
@@ -727,7 +741,8 @@ void LuaEngine::Hook(lua_State* L) {
         elapsed_ms, run->eval_mode ? "SCRIPT KILL" : "FUNCTION KILL", run->name);
     run->timed_out = true;
   }
-  ProcessEventsWhileBlocked();
+  // Other clients are served meanwhile: -BUSY for all but allow_busy commands (dispatcher).
+  server_->ProcessEventsWhileBlocked();
   if (server_->shutting_down()) {
     // SHUTDOWN NOSAVE while busy: the server is already stopping; end the script now.
     lua_sethook(L, CountHookThunk, LUA_MASKLINE, 0);
@@ -738,31 +753,6 @@ void LuaEngine::Hook(lua_State* L) {
     // Fire on every line from now on so that pcall can't swallow the kill for long.
     lua_sethook(L, CountHookThunk, LUA_MASKLINE, 0);
     RaiseError(L, "Script killed by user with SCRIPT KILL...");
-  }
-}
-
-// While a script runs past busy-reply-threshold, other clients are served (with -BUSY for
-// all but allow_busy commands): their sockets are read and answered outside the event loop.
-void LuaEngine::ProcessEventsWhileBlocked() {
-  Server& srv = *server_;
-  // Replies produced before the script started (and their AOF writes) go out first.
-  srv.FlushPendingNow();
-  std::vector<Connection*> conns;
-  std::vector<pollfd> fds;
-  for (const auto& [id, c] : srv.clients()) {
-    if (c == run_->caller || c->closing()) continue;
-    uv_os_fd_t fd;
-    if (uv_fileno(reinterpret_cast<const uv_handle_t*>(c->handle()), &fd) != 0) continue;
-    conns.push_back(c);
-    fds.push_back(pollfd{fd, POLLIN, 0});
-  }
-  if (fds.empty()) return;
-  if (poll(fds.data(), fds.size(), 0) <= 0) return;
-  for (size_t i = 0; i < fds.size(); ++i) {
-    if (fds[i].revents == 0) continue;
-    Connection* c = srv.FindClient(conns[i]->id());
-    if (c == nullptr || c->closing()) continue;
-    c->ReadNow();
   }
 }
 

@@ -81,6 +81,9 @@ class LuaEngine {
   // EVAL/EVALSHA/FCALL of a script or function whose flags say no-writes (it then neither
   // writes nor may replicate, as Redis derives the command's flags from the script's).
   bool DeclaresNoWrites(const CommandSpec& spec, ArgList args) const;
+  // EVAL/FCALL of a script with flags (a shebang, or a function) that may write: a write for
+  // -MISCONF, as Redis's evalGetCommandFlags. Compat-mode scripts are checked per call.
+  bool DeclaresWrites(const CommandSpec& spec, ArgList args) const;
   // DEBUG set-disable-deny-scripts.
   bool disable_deny_script = false;
 
@@ -110,13 +113,14 @@ class LuaEngine {
 
  private:
   lua_State* NewState(bool functions);
+  // The flags of the script EVAL/EVALSHA/FCALL(_RO) would run; false if it is not known.
+  bool FlagsOf(const CommandSpec& spec, ArgList args, uint32_t* out) const;
   // Compiles and caches; returns the script, or nullptr after replying the error.
   Script* Create(std::string_view body, const std::string& sha, ReplyWriter& w);
   // Runs the function on the stack top (below it: the error handler) and replies.
   void Execute(CommandContext& ctx, lua_State* L, const std::string& name, uint32_t flags,
                bool ro, bool eval_mode, int64_t numkeys);
   void FreeLibrary(Library& lib);
-  void ProcessEventsWhileBlocked();
 
   Server* server_;
   lua_State* L_ = nullptr;   // EVAL

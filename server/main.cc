@@ -138,6 +138,8 @@ int main(int argc, char** argv) {
   Log(LogLevel::kNotice, "Sable 7.0.15 (Redis-compatible) standalone, port {}, PID: {}",
       config.port, getpid());
   Log(LogLevel::kNotice, "Server initialized");
+  // A signal during a long load stops it (Redis: "Received shutdown signal during loading").
+  server.InstallSignalHandlers();
   std::string load_err;
   if (!server.LoadData(&load_err)) {
     Log(LogLevel::kWarning, "Fatal error loading the DB: {}. Exiting.", load_err);

@@ -347,6 +347,11 @@ void Server::OnConnection(uv_stream_t* listener, int status) {
              [](uv_handle_t* h) { delete static_cast<Connection*>(h->data); });
     return;
   }
+  s->AdoptConnection(c, unix_socket);
+}
+
+void Server::AdoptConnection(Connection* c, bool unix_socket) {
+  Server* s = this;
   sockaddr_storage ss{};
   int len = sizeof(ss);
   auto fmt_addr = [](const sockaddr_storage& a) {
@@ -618,6 +623,25 @@ void Server::HandleShutdownSignal() {
   Shutdown(mode, force, &err);
 }
 
+// While loading (Redis's whileBlockedCron): a signal or a SHUTDOWN ends the process at once,
+// without saving the half-loaded dataset.
+void Server::ExitIfShutdownWhileLoading() {
+  if (!loading()) return;
+  if (g_shutdown_asap && !shutting_down_) {
+    Log(LogLevel::kWarning, "Received shutdown signal during loading, scheduling shutdown.");
+    std::string err;
+    if (!Shutdown(ShutdownMode::kNoSave, false, &err)) {
+      Log(LogLevel::kWarning,
+          "SIGTERM received but errors trying to shut down the server, check the logs for "
+          "more information");
+    }
+  }
+  if (shutting_down_) {
+    if (!unix_socket_path_.empty()) unlink(unix_socket_path_.c_str());
+    exit(0);
+  }
+}
+
 bool Server::AbortShutdown() {
   if (!g_shutdown_asap) return false;
   g_shutdown_asap = 0;
@@ -635,8 +659,9 @@ bool Server::Shutdown(ShutdownMode mode, bool force, std::string* err) {
     Log(LogLevel::kWarning, "There is a child saving an .rdb. Killing it!");
     rdb_->KillChild();
   }
-  bool save = mode == ShutdownMode::kSave ||
-              (mode == ShutdownMode::kDefault && !config_->save.empty());
+  // A half-loaded dataset is never saved (Redis: SHUTDOWN during loading is NOSAVE).
+  bool save = !loading() && (mode == ShutdownMode::kSave ||
+                             (mode == ShutdownMode::kDefault && !config_->save.empty()));
   if (child_.type() == ChildType::kAof) {
     if (aof_->state() == Aof::State::kWaitRewrite) {
       if (force) {
@@ -684,6 +709,15 @@ error:
   return false;
 }
 
+void Server::InstallSignalHandlers() {
+  struct sigaction act {};
+  sigemptyset(&act.sa_mask);
+  act.sa_handler = OnShutdownSignal;
+  sigaction(SIGTERM, &act, nullptr);
+  sigaction(SIGINT, &act, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
 int Server::Run() {
   uv_timer_init(loop_, &cron_timer_);
   cron_timer_.data = this;
@@ -696,12 +730,7 @@ int Server::Run() {
   uv_prepare_init(loop_, &prepare_);
   prepare_.data = this;
   uv_prepare_start(&prepare_, OnPrepare);
-  struct sigaction act {};
-  sigemptyset(&act.sa_mask);
-  act.sa_handler = OnShutdownSignal;
-  sigaction(SIGTERM, &act, nullptr);
-  sigaction(SIGINT, &act, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  InstallSignalHandlers();
   if (!config_->pidfile.empty()) {
     std::ofstream(config_->pidfile) << getpid() << "\n";
   }

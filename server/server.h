@@ -50,6 +50,19 @@ struct LatencyEvent {
   int64_t max_ms = 0;
 };
 
+// A dataset being loaded (startup, DEBUG RELOAD, DEBUG LOADAOF): INFO's loading_* fields and
+// when the loader next lets clients in (see server/loading.cc).
+struct LoadingState {
+  int depth = 0;  // nested loads (an AOF whose base is an RDB image) count once
+  int64_t start_s = 0;
+  uint64_t total_bytes = 0;
+  uint64_t loaded_bytes = 0;
+  uint64_t rdb_used_mem = 0;     // the image's used-mem AUX field
+  uint64_t next_events_at = 0;   // loaded_bytes at which events are processed next
+  uint64_t events_interval = 0;  // loading-process-events-interval-bytes
+  int64_t key_delay_us = 0;      // key-load-delay (testing knob; < 0: 1us every -n keys)
+};
+
 struct ServerStats : public ErrorSink {
   uint64_t total_connections = 0;
   uint64_t rejected_connections = 0;
@@ -215,14 +228,37 @@ class Server {
   bool ParseTimeout(ReplyWriter& w, std::string_view arg, int64_t* deadline_ms);
   void HandleReadyKeys();
 
+  // Loading (server/loading.cc). While a load runs, clients are accepted and served every
+  // loading-process-events-interval-bytes: commands without the `loading` flag get -LOADING.
+  bool loading() const { return loading_.depth > 0; }
+  const LoadingState& loading_state() const { return loading_; }
+  void StartLoading(uint64_t total_bytes);
+  void StopLoading(bool ok);
+  // The loader consumed `n` more bytes. True when clients are due to be served: the loader
+  // then makes what it loaded so far visible and calls LoadingProcessEvents.
+  bool LoadingAdvance(uint64_t n) {
+    loading_.loaded_bytes += n;
+    return loading_.loaded_bytes >= loading_.next_events_at;
+  }
+  void LoadingProcessEvents();
+  // Called once per key loaded: applies key-load-delay.
+  void LoadingKeyDelay() {
+    if (loading_.key_delay_us != 0) DebugDelay(loading_.key_delay_us);
+  }
+  void set_loading_rdb_used_mem(uint64_t v) { loading_.rdb_used_mem = v; }
+  // Serves clients from inside a long operation (a load, a script past busy-reply-threshold):
+  // pending replies go out, new connections are accepted, and whatever the clients sent is
+  // read and answered. Clients with a command in execution are left alone.
+  void ProcessEventsWhileBlocked();
+  // Installs the SIGTERM/SIGINT handlers (before loading: a signal then stops the load).
+  void InstallSignalHandlers();
+
   // Batches of commands from one read share a tick chain for command timing.
   void BeginBatch() {
     in_batch_ = true;
     last_tick_ = TickClock::Now();
   }
   void EndBatch() { in_batch_ = false; }
-  // The pre-sleep work (AOF write, pending replies), also run while a script is busy.
-  void FlushPendingNow() { FlushPending(); }
 
   // CLIENT PAUSE.
   int64_t pause_end_ms = 0;
@@ -247,6 +283,14 @@ class Server {
 
  private:
   static void OnConnection(uv_stream_t* server, int status);
+  // A connection whose socket is open: names its ends, applies maxclients and protected mode,
+  // starts reading.
+  void AdoptConnection(Connection* c, bool unix_socket);
+  // Accepts what a listener holds outside the loop (ProcessEventsWhileBlocked).
+  void AcceptPending(uv_stream_t* listener, bool unix_socket);
+  void ExitIfShutdownWhileLoading();
+  static void DebugDelay(int64_t us);
+  LoadingState loading_;
   static void OnCron(uv_timer_t* t);
   static void OnCheck(uv_check_t* h);
   static void OnPrepare(uv_prepare_t* h);

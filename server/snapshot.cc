@@ -1,5 +1,7 @@
 #include "server/snapshot.h"
 
+#include "datastructs/numbers.h"
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
@@ -157,6 +159,7 @@ bool LoadRdbImage(Server& s, std::string_view data, RdbLoadStats* stats, std::st
   RdbRecord rec;
   rec.limits = RdbLoadLimitsOf(s.config());
   size_t empty_keys_skipped = 0;
+  size_t reported = 0;  // bytes of the image already counted as loaded
   // Entries are inserted in small batches: each one's bucket is prefetched when it is decoded,
   // so the cache misses of a batch overlap instead of stalling one insert after another.
   struct Pending {
@@ -177,6 +180,14 @@ bool LoadRdbImage(Server& s, std::string_view data, RdbLoadStats* stats, std::st
       return false;
     }
     if (rec.kind != RdbRecord::kKey) flush();
+    if (dec.offset() - reported >= 4096) {
+      bool due = s.LoadingAdvance(dec.offset() - reported);
+      reported = dec.offset();
+      if (due) {  // clients are served: what was decoded so far is in the keyspace first
+        flush();
+        s.LoadingProcessEvents();
+      }
+    }
     switch (rec.kind) {
       case RdbRecord::kEof:
         if (!dec.VerifyChecksum(err)) return false;
@@ -201,12 +212,17 @@ bool LoadRdbImage(Server& s, std::string_view data, RdbLoadStats* stats, std::st
         functions.push_back(std::move(rec.str));
         break;
       case RdbRecord::kAux:
+        if (rec.aux_key == "used-mem") {
+          int64_t v = 0;
+          if (StringToInt64(rec.aux_value, &v) && v >= 0) s.set_loading_rdb_used_mem(v);
+        }
         break;
       case RdbRecord::kResizeDb:
         // Size the table once instead of growing it through every power of two.
         ks.db(db).table.Reserve(static_cast<size_t>(rec.db_keys));
         break;
       case RdbRecord::kKey: {
+        s.LoadingKeyDelay();
         if (rec.expire_ms >= 0 && rec.expire_ms <= s.now_ms()) {
           ++stats->keys_expired;
           break;
@@ -457,7 +473,9 @@ bool LoadRdbFile(Server& s, const std::string& path, bool* found, RdbLoadStats* 
   while ((n = fread(buf, 1, sizeof(buf), f)) > 0) data.append(buf, n);
   fclose(f);
   s.keyspace().expiry_paused = true;
+  s.StartLoading(data.size());
   bool ok = LoadRdbImage(s, data, stats, err, merge_functions);
+  s.StopLoading(ok);
   s.keyspace().expiry_paused = false;
   return ok;
 }

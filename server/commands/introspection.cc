@@ -424,6 +424,9 @@ void Debug(CommandContext& ctx) {
     ctx.reply.Simple(fmt::format(
         "Value at:{} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
         static_cast<const void*>(e), enc, e->StringLength(), e->lru(), e->IdleSeconds(now)));
+  } else if ((EqNoCase(sub, "loadaof") || EqNoCase(sub, "reload")) && ctx.server.loading()) {
+    // DEBUG may run while a load is under way; a second load inside it may not.
+    ctx.reply.Error("LOADING Redis is loading the dataset in memory");
   } else if (EqNoCase(sub, "loadaof") && argc == 2) {
     std::string err;
     if (!ctx.server.aof()->Reload(&err)) {

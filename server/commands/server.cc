@@ -123,7 +123,7 @@ std::string InfoPersistence(Server& s) {
                         : 0;
   bool rdb_child = child.type() == ChildType::kRdb, aof_child = child.type() == ChildType::kAof;
   std::string out = fmt::format(
-      "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:{}\r\n"
+      "# Persistence\r\nloading:{}\r\nasync_loading:0\r\ncurrent_cow_peak:{}\r\n"
       "current_cow_size:{}\r\ncurrent_cow_size_age:{}\r\ncurrent_fork_perc:{:.2f}\r\n"
       "current_save_keys_processed:{}\r\ncurrent_save_keys_total:{}\r\n"
       "rdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\n"
@@ -135,7 +135,7 @@ std::string InfoPersistence(Server& s) {
       "aof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\n"
       "aof_rewrites_consecutive_failures:{}\r\naof_last_write_status:{}\r\n"
       "aof_last_cow_size:{}\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
-      child.cow_peak, child.cow_bytes, cow_age, fork_perc, child.keys_processed,
+      s.loading() ? 1 : 0, child.cow_peak, child.cow_bytes, cow_age, fork_perc, child.keys_processed,
       child.keys_total, s.stats().dirty, rdb_child ? 1 : 0, rdb.lastsave_s,
       rdb.last_bgsave_ok ? "ok" : "err", rdb.save_time_last_s,
       rdb_child ? now_s - rdb.save_time_start_s : -1, rdb.saves, child.rdb_cow_bytes,
@@ -151,6 +151,20 @@ std::string InfoPersistence(Server& s) {
         "aof_buffer_length:{}\r\naof_pending_bio_fsync:{}\r\naof_delayed_fsync:{}\r\n",
         aof.current_size(), aof.base_size(), aof.rewrite_scheduled ? 1 : 0,
         s.aof_buffer().size(), aof.pending_fsync_jobs(), aof.delayed_fsync());
+  }
+  if (s.loading()) {
+    const LoadingState& l = s.loading_state();
+    int64_t elapsed = static_cast<int64_t>(time(nullptr)) - l.start_s;
+    uint64_t remaining = l.total_bytes > l.loaded_bytes ? l.total_bytes - l.loaded_bytes : 0;
+    double perc = l.total_bytes ? static_cast<double>(l.loaded_bytes) / l.total_bytes * 100 : 0;
+    // As Redis: a fake one second when there is not enough to go on yet.
+    int64_t eta = elapsed == 0 ? 1
+                               : static_cast<int64_t>(static_cast<double>(elapsed) * remaining /
+                                                      (l.loaded_bytes + 1));
+    out += fmt::format(
+        "loading_start_time:{}\r\nloading_total_bytes:{}\r\nloading_rdb_used_mem:{}\r\n"
+        "loading_loaded_bytes:{}\r\nloading_loaded_perc:{:.2f}\r\nloading_eta_seconds:{}\r\n",
+        l.start_s, l.total_bytes, l.rdb_used_mem, l.loaded_bytes, perc, eta);
   }
   return out;
 }

@@ -261,6 +261,15 @@ def test_stop_writes_on_bgsave_error(spawn):
             assert r.call("PING") == RespError(MISCONF_RDB)
             assert r.call("GET", "k") == b"v"
             assert r.call("ECHO", "hi") == b"hi"
+            # scripts: a write from a script fails, reads work; a script with flags that may
+            # write (shebang without no-writes) is refused before it runs
+            err = r.call("EVAL", "return redis.call('set', KEYS[1], 1)", "1", "k")
+            assert isinstance(err, RespError) and err.startswith("MISCONF "), err
+            assert r.call("EVAL", "return redis.call('get', KEYS[1])", "1", "k") == b"v"
+            assert r.call("EVAL", "#!lua\nreturn redis.call('set', KEYS[1], 1)", "1",
+                          "k") == RespError(MISCONF_RDB)
+            assert r.call("EVAL", "#!lua flags=no-writes\nreturn redis.call('get', KEYS[1])",
+                          "1", "k") == b"v"
             # in MULTI the refusal flags the transaction
             assert r.call("MULTI") == b"OK"
             assert r.call("INCR", "n") == RespError(MISCONF_RDB)
