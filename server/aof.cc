@@ -24,6 +24,16 @@ namespace sable {
 
 namespace {
 
+// Redis's dirCreateIfMissing: an existing non-directory of that name is ENOTDIR.
+bool CreateDirIfMissing(const std::string& dir) {
+  if (mkdir(dir.c_str(), 0755) == 0) return true;
+  if (errno != EEXIST) return false;
+  struct stat st;
+  if (stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return true;
+  errno = ENOTDIR;
+  return false;
+}
+
 bool ReadWholeFile(const std::string& path, std::string* out) {
   std::ifstream f(path, std::ios::binary);
   if (!f) return false;
@@ -231,9 +241,9 @@ bool Aof::rewrite_in_progress() const { return server_->child().type() == ChildT
 bool Aof::StartRewrite() {
   ChildProcess& child = server_->child();
   if (child.active()) return false;
-  if (mkdir(Dir().c_str(), 0755) != 0 && errno != EEXIST) {
-    Log(LogLevel::kWarning, "Can't open or create append-only dir {}: {}", Dir(),
-        strerror(errno));
+  if (!CreateDirIfMissing(Dir())) {
+    Log(LogLevel::kWarning, "Can't open or create append-only dir {}: {}",
+        server_->config().GetValue("appenddirname"), strerror(errno));
     last_bgrewrite_ok_ = false;
     return false;
   }
@@ -794,8 +804,9 @@ bool Aof::UpgradeOldStyle(std::string* err) {
 
 bool Aof::Start(bool load, std::string* err) {
   RefreshConfig();
-  if (mkdir(Dir().c_str(), 0755) != 0 && errno != EEXIST) {
-    *err = "Can't open or create append-only dir " + Dir() + ": " + strerror(errno);
+  if (!CreateDirIfMissing(Dir())) {
+    *err = "Can't open or create append-only dir " +
+           server_->config().GetValue("appenddirname") + ": " + strerror(errno);
     return false;
   }
   server_->ResetAofFeed(false);  // loading must not append what it replays

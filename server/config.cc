@@ -1,4 +1,5 @@
 #include "server/config.h"
+#include "server/log.h"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -486,20 +487,36 @@ std::string Config::Set(std::string_view name, std::string_view value) {
   for (const char* im : kImmutable)
     if (n == im)
       return fmt::format("CONFIG SET failed (possibly related to argument '{}') - can't set immutable config", name);
-  std::vector<std::string> args{std::string(value)};
-  if (n == "save" || n == "bind" || n == "shutdown-on-sigint" || n == "shutdown-on-sigterm") {
-    args.clear();
-    std::istringstream is{std::string(value)};
-    std::string p;
-    while (is >> p) args.push_back(p);
-    if (args.empty() && n == "save") args.push_back("");
-    if (args.empty() && n == "bind") return fmt::format("CONFIG SET failed (possibly related to argument '{}') - Too few bind addresses specified.", name);
-  }
+  // Multi-word settings take their words as separate arguments.
+  auto split = [&n](std::string_view v) {
+    std::vector<std::string> args{std::string(v)};
+    if (n == "save" || n == "bind" || n == "shutdown-on-sigint" || n == "shutdown-on-sigterm") {
+      args.clear();
+      std::istringstream is{std::string(v)};
+      std::string p;
+      while (is >> p) args.push_back(p);
+      if (args.empty() && n == "save") args.push_back("");
+    }
+    return args;
+  };
+  std::vector<std::string> args = split(value);
+  if (args.empty() && n == "bind") return fmt::format("CONFIG SET failed (possibly related to argument '{}') - Too few bind addresses specified.", name);
   std::string old = it->second.value;
   std::string reason = SetArgs(n, args);
   if (!reason.empty())
     return fmt::format("CONFIG SET failed (possibly related to argument '{}') - {}", name, reason);
-  if (on_change && old != it->second.value) on_change(n);
+  if (on_change && old != it->second.value) {
+    // The change could not be applied (Redis's apply functions): the old value comes back.
+    std::string apply_err = on_change(n);
+    if (!apply_err.empty()) {
+      Log(LogLevel::kWarning,
+          "Failed applying new configuration. Possibly related to new {} setting. Restoring "
+          "previous settings.", n);
+      SetArgs(n, split(old));
+      return fmt::format("CONFIG SET failed (possibly related to argument '{}') - {}", name,
+                         apply_err);
+    }
+  }
   return "";
 }
 

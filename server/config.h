@@ -48,7 +48,7 @@ class Config {
   const std::string& file() const { return file_; }
 
   // Called after a setting changes (server applies side effects: loglevel, maxclients...).
-  std::function<void(const std::string& name)> on_change;
+  std::function<std::string(const std::string& name)> on_change;
   // `user` directives (ACL users) in file order; CONFIG REWRITE writes rewrite_users()'s
   // lines ("user NAME RULES...") in their place.
   std::vector<std::vector<std::string>> user_lines;

@@ -87,7 +87,7 @@ Server::Server(Config* config) : config_(config) {
   if (!config_->requirepass.empty()) acl_->UpdateDefaultUserPassword(config_->requirepass);
   rdb_ = std::make_unique<Snapshotter>(this);
   lua_ = std::make_unique<LuaEngine>(this);
-  config_->on_change = [this](const std::string& name) { OnConfigChange(name); };
+  config_->on_change = [this](const std::string& name) { return OnConfigChange(name); };
   config_->rewrite_users = [this]() {
     std::vector<std::string> lines;
     if (!config_->GetValue("aclfile").empty()) return lines;  // users live in the ACL file
@@ -98,7 +98,7 @@ Server::Server(Config* config) : config_(config) {
   ApplyAccessPolicy();
 }
 
-void Server::OnConfigChange(const std::string& name) {
+std::string Server::OnConfigChange(const std::string& name) {
   if (name == "loglevel") {
     static const char* kLevels[] = {"debug", "verbose", "notice", "warning"};
     for (int i = 0; i < 4; ++i)
@@ -106,7 +106,7 @@ void Server::OnConfigChange(const std::string& name) {
   } else if (name == "appendonly") {
     if (config_->GetValue("appendonly") == "yes") {
       aof_->RefreshConfig();
-      aof_->Enable();
+      if (!aof_->Enable()) return "Unable to turn on AOF. Check server logs.";
     } else {
       aof_->Disable();
     }
@@ -129,6 +129,7 @@ void Server::OnConfigChange(const std::string& name) {
     // The "new" event hooks key creation only while it is enabled.
     keyspace_->on_new_key = (config_->notify_keyspace_events & kNotifyNew) ? OnNewKey : nullptr;
   }
+  return "";
 }
 
 void Server::OnNewKey(void* self, int db, std::string_view key) {

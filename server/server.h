@@ -196,7 +196,9 @@ class Server {
   // FLUSHALL: stops a BGSAVE child and, with save points, saves the empty dataset at once.
   // True if it saved (the change counter is then 0).
   bool ResetRdbAfterFlushAll();
-  void OnConfigChange(const std::string& name);
+  // Applies a changed setting; a non-empty result is the reason it could not be (CONFIG SET
+  // then restores the old value).
+  std::string OnConfigChange(const std::string& name);
   int exec_depth = 0;  // >0 while EXEC replays its queue (or a script runs commands)
   // Lua scripting (server/lua_engine.h).
   LuaEngine& lua() { return *lua_; }

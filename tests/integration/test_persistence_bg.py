@@ -466,6 +466,29 @@ def test_config_set_appendonly_starts_with_a_rewrite(spawn):
     c2.close()
 
 
+def test_config_set_appendonly_refused_when_the_aof_cannot_start(spawn):
+    srv = spawn()
+    c = srv.client()
+    c.set("k", "v")
+    (srv.cwd / "appendonlydir").write_text("a file where the AOF directory goes")
+    with srv.raw() as r:
+        assert r.call("CONFIG", "SET", "appendonly", "yes") == RespError(
+            "ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn "
+            "on AOF. Check server logs.")
+        assert r.call("CONFIG", "GET", "appendonly") == [b"appendonly", b"no"]
+        assert info(c)["aof_enabled"] == 0
+        assert r.call("SET", "k", "v2") == b"OK"  # writes go on
+        assert "Can't open or create append-only dir appendonlydir: Not a directory" in \
+            srv.output()
+        # once the directory can be made, the same command works
+        (srv.cwd / "appendonlydir").unlink()
+        assert r.call("CONFIG", "SET", "appendonly", "yes") == b"OK"
+        wait_rewrite_done(c)
+        assert info(c)["aof_enabled"] == 1
+        assert info(c)["aof_last_bgrewrite_status"] == "ok"
+    c.close()
+
+
 def test_auto_aof_rewrite(spawn):
     srv = spawn("--appendonly", "yes", "--auto-aof-rewrite-percentage", "100",
                 "--auto-aof-rewrite-min-size", "100kb")
