@@ -44,6 +44,12 @@ Connection::Connection(Server* server, uint64_t id, bool fake, bool unix_socket)
 
 Connection::~Connection() { free(in_); }
 
+int Connection::fd() const {
+  uv_os_fd_t fd = -1;
+  if (fake_ || uv_fileno(&handle_.handle, &fd) != 0) return -1;
+  return fd;
+}
+
 void Connection::Start() {
   if (!unix_) {
     uv_tcp_nodelay(&handle_.tcp, 1);

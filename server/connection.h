@@ -57,6 +57,13 @@ class Connection {
   // Like Redis, the command being executed still counts as part of the query buffer.
   size_t query_buffer_size() const { return in_len_ - cmd_start_; }
   size_t query_buffer_free() const { return in_cap_ - in_len_; }
+  // What the client holds in memory: the object, its query and output buffers (CLIENT LIST
+  // tot-mem, INFO mem_clients_normal).
+  size_t memory_usage() const {
+    return sizeof(Connection) + in_cap_ + out_.capacity() + inflight_bytes_;
+  }
+  // The socket's file descriptor (-1 for internal clients).
+  int fd() const;
 
   // Session state (read/written by commands).
   int db = 0;

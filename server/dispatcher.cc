@@ -440,10 +440,10 @@ std::string Server::ClientInfoLine(const Connection& c) const {
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} "
       "ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 "
       "oll=0 omem={} tot-mem={} events=r cmd={} user={} redir={} resp={}",
-      c.id(), c.peer, c.local, c.id() + 7, c.name, (now_ms_ - c.created_ms) / 1000,
+      c.id(), c.peer, c.local, c.fd(), c.name, (now_ms_ - c.created_ms) / 1000,
       (now_ms_ - c.last_interaction_ms) / 1000, flags, c.db, sub, psub, ssub, multi,
       c.query_buffer_size(), c.query_buffer_free(), c.output_bytes(),
-      c.query_buffer_size() + c.query_buffer_free() + c.output_bytes() + 1024, cmdname,
+      c.memory_usage(), cmdname,
       c.user != nullptr ? c.user->name : "(superuser)", redir,
       const_cast<Connection&>(c).writer().proto());
 }

@@ -40,6 +40,19 @@ char g_temp_rdb[64];
 
 }  // namespace
 
+void RateSampler::Sample(uint64_t value, int64_t now_ms) {
+  if (last_ms != 0 && now_ms > last_ms && value >= last_value)
+    samples[idx++ % 16] = (value - last_value) * 1000 / static_cast<uint64_t>(now_ms - last_ms);
+  last_ms = now_ms;
+  last_value = value;
+}
+
+uint64_t RateSampler::PerSecond() const {
+  uint64_t sum = 0;
+  for (uint64_t v : samples) sum += v;
+  return sum / 16;
+}
+
 void ServerStats::CountError(std::string_view code) {
   ++total_error_replies;
   auto it = errors.find(std::string(code));
@@ -148,6 +161,7 @@ void Server::ApplyAccessPolicy() {
 }
 
 bool Server::LoadData(std::string* err) {
+  stats_.startup_memory = UsedMemory();
   int64_t delay = 0;
   StringToInt64(config_->GetValue("rdb-key-save-delay"), &delay);
   ChildProcess::set_key_save_delay_us(delay);
@@ -472,6 +486,12 @@ void Server::Cron() {
   if (cron_paused) return;  // DEBUG PAUSE-CRON
   ++cron_loops_;
   keyspace_->lru_clock = static_cast<uint32_t>(now_ms_ / 1000);
+  if (now_ms_ - stats_.ops_rate.last_ms >= 100) {
+    stats_.ops_rate.Sample(stats_.total_commands, now_ms_);
+    stats_.input_rate.Sample(stats_.net_input_bytes, now_ms_);
+    stats_.output_rate.Sample(stats_.net_output_bytes, now_ms_);
+    stats_.peak_memory = std::max(stats_.peak_memory, UsedMemory());
+  }
   // Active expiry: at most 25% of a cron period, scaled by active-expire-effort.
   int64_t budget_us = 1000000 / config_->hz / 4 * (config_->active_expire_effort + 3) / 4;
   keyspace_->ActiveExpireCycle(now_ms_, budget_us);

@@ -63,6 +63,17 @@ struct LoadingState {
   int64_t key_delay_us = 0;      // key-load-delay (testing knob; < 0: 1us every -n keys)
 };
 
+// Redis's instantaneous metrics: a per-second rate, the mean of the last 16 samples taken
+// every 100 ms by the cron.
+struct RateSampler {
+  void Sample(uint64_t value, int64_t now_ms);
+  uint64_t PerSecond() const;
+  int64_t last_ms = 0;
+  uint64_t last_value = 0;
+  uint64_t samples[16] = {};
+  unsigned idx = 0;
+};
+
 struct ServerStats : public ErrorSink {
   uint64_t total_connections = 0;
   uint64_t rejected_connections = 0;
@@ -73,6 +84,9 @@ struct ServerStats : public ErrorSink {
   uint64_t unexpected_error_replies = 0;
   uint64_t dirty = 0;  // changes since last save
   std::map<std::string, uint64_t> errors;  // errorstats
+  RateSampler ops_rate, input_rate, output_rate;  // instantaneous_* in INFO
+  size_t peak_memory = 0;     // used_memory_peak
+  size_t startup_memory = 0;  // used_memory_startup: allocated before any data
   void CountError(std::string_view code) override;
 };
 

@@ -84,10 +84,17 @@ std::string InfoMemory(Server& s) {
   size_t lua_scripts = s.lua().scripts_memory();
   size_t fn_mem = s.lua().functions_memory();
   size_t fn_code = s.lua().functions_code_memory();
+  ServerStats& st = s.stats();
+  st.peak_memory = std::max(st.peak_memory, used);
+  size_t clients_mem = 0;
+  for (auto& [id, c] : s.clients()) clients_mem += c->memory_usage();
+  size_t aof_mem = s.aof_buffer().size();  // changes not yet written to the AOF
+  size_t overhead = st.startup_memory + clients_mem + aof_mem + lua_scripts + fn_code;
+  size_t dataset = used > overhead ? used - overhead : 0;
   return fmt::format(
       "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\n"
       "used_memory_rss_human:{}\r\nused_memory_peak:{}\r\nused_memory_peak_human:{}\r\n"
-      "used_memory_overhead:0\r\nused_memory_startup:0\r\nused_memory_dataset:{}\r\n"
+      "used_memory_overhead:{}\r\nused_memory_startup:{}\r\nused_memory_dataset:{}\r\n"
       "allocator_allocated:{}\r\nallocator_resident:{}\r\ntotal_system_memory:{}\r\n"
       "total_system_memory_human:{}\r\nused_memory_lua:{}\r\nused_memory_vm_eval:{}\r\n"
       "used_memory_lua_human:{}\r\nused_memory_scripts_eval:{}\r\nnumber_of_cached_scripts:{}\r\n"
@@ -97,17 +104,19 @@ std::string InfoMemory(Server& s) {
       "maxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\n"
       "mem_fragmentation_ratio:{:.2f}\r\nmem_fragmentation_bytes:{}\r\n"
       "mem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\nmem_clients_slaves:0\r\n"
-      "mem_clients_normal:0\r\nmem_aof_buffer:0\r\nmem_allocator:{}\r\n"
+      "mem_clients_normal:{}\r\nmem_aof_buffer:{}\r\nmem_allocator:{}\r\n"
       "active_defrag_running:0\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
-      used, Human(static_cast<double>(used)), rss, Human(static_cast<double>(rss)), used,
-      Human(static_cast<double>(used)), used, used, rss, total, Human(static_cast<double>(total)),
+      used, Human(static_cast<double>(used)), rss, Human(static_cast<double>(rss)),
+      st.peak_memory, Human(static_cast<double>(st.peak_memory)), overhead, st.startup_memory,
+      dataset, used, rss, total, Human(static_cast<double>(total)),
       lua_mem, lua_mem, Human(static_cast<double>(lua_mem)), lua_scripts,
       s.lua().num_scripts(), s.lua().num_functions(), fn_mem,
       lua_mem + fn_mem, Human(static_cast<double>(lua_mem + fn_mem)), fn_code,
       lua_scripts + fn_code, Human(static_cast<double>(lua_scripts + fn_code)),
       s.config().maxmemory, Human(static_cast<double>(s.config().maxmemory)),
       s.config().maxmemory_policy, used ? static_cast<double>(rss) / used : 0.0,
-      static_cast<int64_t>(rss) - static_cast<int64_t>(used), s.AllocatorName());
+      static_cast<int64_t>(rss) - static_cast<int64_t>(used), clients_mem, aof_mem,
+      s.AllocatorName());
 }
 
 std::string InfoPersistence(Server& s) {
@@ -174,9 +183,9 @@ std::string InfoStats(Server& s) {
   KeyspaceStats& ks = s.keyspace().stats;
   return fmt::format(
       "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n"
-      "instantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\n"
+      "instantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\n"
       "total_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\n"
-      "instantaneous_input_kbps:0.00\r\ninstantaneous_output_kbps:0.00\r\n"
+      "instantaneous_input_kbps:{:.2f}\r\ninstantaneous_output_kbps:{:.2f}\r\n"
       "instantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\n"
       "rejected_connections:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\n"
       "expired_keys:{}\r\nexpired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\n"
@@ -191,7 +200,9 @@ std::string InfoStats(Server& s) {
       "total_error_replies:{}\r\ndump_payload_sanitizations:0\r\ntotal_reads_processed:0\r\n"
       "total_writes_processed:0\r\nio_threaded_reads_processed:0\r\n"
       "io_threaded_writes_processed:0\r\nreply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n",
-      st.total_connections, st.total_commands, st.net_input_bytes, st.net_output_bytes,
+      st.total_connections, st.total_commands, st.ops_rate.PerSecond(), st.net_input_bytes,
+      st.net_output_bytes, st.input_rate.PerSecond() / 1024.0,
+      st.output_rate.PerSecond() / 1024.0,
       st.rejected_connections, ks.expired_keys, ks.expire_cycle_cpu_ms, ks.keyspace_hits,
       ks.keyspace_misses, s.pubsub().channel_count(false), s.pubsub().pattern_count(),
       s.pubsub().channel_count(true), s.child().latest_fork_usec, s.child().total_forks,

@@ -1,6 +1,7 @@
 """Connection and server commands: PING/ECHO/QUIT/RESET/HELLO/AUTH/CLIENT/INFO/CONFIG/TIME/
 MONITOR/SLOWLOG/LATENCY/MEMORY/DEBUG/COMMAND/SHUTDOWN."""
 
+import os
 import re
 import time
 
@@ -522,6 +523,38 @@ def test_info_stats_counters(raw):
     assert d["keyspace_misses"] == "1"
     # resetstat, set, get, get (INFO itself counts after its reply)
     assert int(d["total_commands_processed"]) == 4
+
+
+def test_info_rates_and_memory_figures(raw, server):
+    # about a second of traffic: the instantaneous rates average the last 16 samples of 100 ms
+    end = time.monotonic() + 1.2
+    while time.monotonic() < end:
+        for _ in range(100):
+            raw.send_command("PING")
+        for _ in range(100):
+            assert raw.read_reply() == b"PONG"
+    st = info_dict(raw.call("INFO", "stats"))
+    assert int(st["instantaneous_ops_per_sec"]) > 0
+    assert float(st["instantaneous_input_kbps"]) > 0
+    assert float(st["instantaneous_output_kbps"]) > 0
+    mem = {k: int(v) for k, v in info_dict(raw.call("INFO", "memory")).items()
+           if re.fullmatch(r"-?\d+", v)}
+    assert mem["used_memory_peak"] >= mem["used_memory"]
+    assert mem["used_memory_startup"] > 0
+    assert mem["mem_clients_normal"] > 0
+    assert mem["used_memory_overhead"] >= mem["used_memory_startup"] + mem["mem_clients_normal"]
+    assert mem["used_memory_dataset"] <= mem["used_memory"]
+    # the peak outlives the data that made it
+    raw.call("SET", "big", "x" * (32 << 20))
+    raw.call("INFO", "memory")
+    raw.call("DEL", "big")
+    mem = info_dict(raw.call("INFO", "memory"))
+    assert int(mem["used_memory_peak"]) >= 32 << 20
+    assert int(mem["used_memory"]) < int(mem["used_memory_peak"]) - (16 << 20)
+    # CLIENT LIST shows the socket's real descriptor
+    fd = int(parse_client_line(raw.call("CLIENT", "INFO").decode())["fd"])
+    assert os.path.exists(f"/proc/{server.pid}/fd/{fd}")
+    assert os.readlink(f"/proc/{server.pid}/fd/{fd}").startswith("socket:")
 
 
 def test_info_resp3_is_verbatim(r3):
