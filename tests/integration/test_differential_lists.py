@@ -6,7 +6,7 @@ mixes every list command with valid and invalid arguments, values of every listp
 (small and wide integers, short/medium/huge strings so plain nodes appear), WRONGTYPE keys,
 CONFIG SET list-max-listpack-size changes (encodings move under the same replies), blocking
 commands with short timeouts and inside MULTI, and generic commands on lists (COPY, RENAME).
-OBJECT ENCODING is never compared: Redis 7.0 reports "quicklist" for every list.
+OBJECT ENCODING is compared too: "quicklist" for every list, as Redis 7.0 says.
 """
 
 import random
@@ -121,6 +121,7 @@ class ListGenerator:
             (2, lambda: ["DEL", k()]),
             (1, lambda: ["EXISTS", k(), k()]),
             (1, lambda: ["TYPE", k()]),
+            (1, lambda: ["OBJECT", "ENCODING", k()]),
             (1, lambda: ["SET", "s", v()]),
             (1, lambda: ["COPY", k(), k()] + (["REPLACE"] if rng.random() < 0.5 else [])),
             (1, lambda: ["RENAME", k(), k()]),
