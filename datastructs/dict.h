@@ -340,7 +340,15 @@ class Dict {
       table_[0] = AllocTable(exp_[0]);
       return;
     }
-    if (used_[0] >= Slots(0)) StartResize(exp_[0] + 1);
+    if (used_[0] < Slots(0)) return;
+    // An optional veto (the keyspace under maxmemory, as Redis's dictExpandAllowed): the
+    // bytes the new table would take and the current load factor.
+    if constexpr (requires { Traits::ExpandAllowed(size_t{0}, 0.0); }) {
+      if (!Traits::ExpandAllowed(Slots(0) * 2 * sizeof(Node*),
+                                 static_cast<double>(used_[0]) / Slots(0)))
+        return;
+    }
+    StartResize(exp_[0] + 1);
   }
 
   void StartResize(int exp) {

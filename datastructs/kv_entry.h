@@ -175,6 +175,11 @@ class KvEntry {
 static_assert(sizeof(void*) == 8, "layout assumes 64-bit pointers");
 
 struct KvEntryTraits {
+  // Set by the server: may the keyspace table grow now (false: over maxmemory after it)?
+  static inline bool (*expand_allowed)(size_t more_bytes, double load_factor) = nullptr;
+  static bool ExpandAllowed(size_t more_bytes, double load_factor) {
+    return expand_allowed == nullptr || expand_allowed(more_bytes, load_factor);
+  }
   static KvEntry* Next(const KvEntry* n) { return n->next(); }
   static void SetNext(KvEntry* n, KvEntry* next) { n->set_next(next); }
   static std::string_view Key(const KvEntry* n) { return n->key(); }

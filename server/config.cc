@@ -152,6 +152,10 @@ std::string Config::Validate(const std::string& name, Entry& e, std::string_view
     case 'M': {
       int64_t v;
       if (name == "maxmemory-clients" && !value.empty() && value.back() == '%') {
+        int64_t pct;
+        if (!StringToInt64(value.substr(0, value.size() - 1), &pct) || pct < 0)
+          return "argument must be a memory or percent value";
+        if (pct > 100) return "percentage argument must be less or equal to 100";
         *canon = std::string(value);
         return "";
       }
@@ -480,7 +484,7 @@ std::string Config::Set(std::string_view name, std::string_view value) {
   auto it = entries_.find(n);
   if (it == entries_.end()) return "Unknown option or number of arguments for CONFIG SET - '" + std::string(name) + "'";
   static const char* kImmutable[] = {"port_immutable_placeholder", "databases", "daemonize",
-                                     "bind-source-addr", "unixsocket", "logfile", "syslog-enabled",
+                                     "unixsocket", "logfile", "syslog-enabled",
                                      "supervised", "pidfile", "cluster-enabled", "io-threads",
                                      "tcp-backlog", "aclfile", "unixsocketperm", "disable-thp",
                                      "appenddirname", "appendfilename"};

@@ -196,7 +196,9 @@ void Connection::Flush() {
     server_->stats().net_output_bytes += static_cast<uint64_t>(n);
     if (static_cast<size_t>(n) == out_.size()) {
       out_.clear();
-      if (out_.capacity() > 64 * 1024) std::string().swap(out_);
+      // Larger buffers go back (Redis keeps a 16 KB reply buffer per client): memory held
+      // by idle clients would count against maxmemory.
+      if (out_.capacity() > 16 * 1024) std::string().swap(out_);
     } else {
       auto* w = new WriteReq;
       w->conn = this;

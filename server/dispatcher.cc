@@ -150,6 +150,15 @@ const CommandSpec* Server::Dispatch(Connection& c, ArgList args) {
   // Keep client-side caching metadata within tracking-table-max-keys (even for a command
   // that only gets queued: its invalidations come before QUEUED, as in Redis).
   if (tracking_->clients() > 0) tracking_->LimitUsedSlots();
+  // maxmemory: evict first; a denyoom command (any command queued in MULTI, an EXEC of one,
+  // a script whose flags allow writes but not OOM) is refused when nothing more can go.
+  if (config_->maxmemory > 0 && !c.fake() && PerformEvictions() == EvictResult::kFail &&
+      DeniedOnOom(c, *spec, top, args)) {
+    ++spec->stats.rejected;
+    c.multi_dirty = c.in_multi;
+    w.Error("OOM command not allowed when used memory > 'maxmemory'.");
+    return &top;
+  }
   if (c.subscribed() && !w.resp3() && !AllowedWhileSubscribed(top)) {
     ++spec->stats.rejected;
     c.multi_dirty = c.in_multi;
@@ -228,6 +237,21 @@ const CommandSpec* Server::Dispatch(Connection& c, ArgList args) {
   // Clients blocked on keys a running script touched are served once the script ends.
   if (!ready_keys_.empty() && !lua_->running()) HandleReadyKeys();
   return &top;
+}
+
+// Redis's reject_cmd_on_oom.
+bool Server::DeniedOnOom(const Connection& c, const CommandSpec& spec, const CommandSpec& top,
+                         ArgList args) const {
+  uint32_t flags = spec.flags | top.flags;
+  if (flags & kCmdDenyOom) return true;
+  if (top.name == "exec") {
+    for (const auto& q : c.multi_queue)
+      if (all_flags_of(*q.first) & kCmdDenyOom) return true;
+    return false;
+  }
+  // Queuing could take any amount of memory: in MULTI all but DISCARD/QUIT/RESET are refused.
+  if (c.in_multi) return top.name != "discard" && top.name != "quit" && top.name != "reset";
+  return lua_->DeclaresDenyOom(spec, args);
 }
 
 void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {

@@ -328,6 +328,12 @@ bool LuaEngine::DeclaresWrites(const CommandSpec& spec, ArgList args) const {
          !(flags & kScriptNoWrites);
 }
 
+bool LuaEngine::DeclaresDenyOom(const CommandSpec& spec, ArgList args) const {
+  uint32_t flags = 0;
+  return FlagsOf(spec, args, &flags) && !(flags & kScriptEvalCompat) &&
+         !(flags & (kScriptNoWrites | kScriptAllowOom));
+}
+
 bool LuaEngine::FlagsOf(const CommandSpec& spec, ArgList args, uint32_t* out) const {
   if (args.size() < 2) return false;
   uint32_t flags = 0;
@@ -498,8 +504,7 @@ void LuaEngine::Execute(CommandContext& ctx, lua_State* L, const std::string& na
     w.Error("ERR script already running");
     return;
   }
-  bool oom = srv.config().maxmemory > 0 &&
-             srv.UsedMemory() > static_cast<size_t>(srv.config().maxmemory);
+  bool oom = srv.OverMaxmemory();
   if (!(flags & kScriptEvalCompat)) {
     if (!(flags & kScriptNoWrites) && ro) {
       lua_settop(L, 0);

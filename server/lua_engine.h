@@ -84,6 +84,8 @@ class LuaEngine {
   // EVAL/FCALL of a script with flags (a shebang, or a function) that may write: a write for
   // -MISCONF, as Redis's evalGetCommandFlags. Compat-mode scripts are checked per call.
   bool DeclaresWrites(const CommandSpec& spec, ArgList args) const;
+  // Same, for a script that may write and does not declare allow-oom: denyoom.
+  bool DeclaresDenyOom(const CommandSpec& spec, ArgList args) const;
   // DEBUG set-disable-deny-scripts.
   bool disable_deny_script = false;
 

@@ -14,6 +14,9 @@
 
 #ifndef SABLE_NO_JEMALLOC
 #include <jemalloc/jemalloc.h>
+#elif defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/allocator_interface.h>
+#define SABLE_SANITIZER_ALLOCATOR 1
 #endif
 
 #include "datastructs/numbers.h"
@@ -101,6 +104,8 @@ Server::Server(Config* config) : config_(config) {
   rdb_ = std::make_unique<Snapshotter>(this);
   lua_ = std::make_unique<LuaEngine>(this);
   config_->on_change = [this](const std::string& name) { return OnConfigChange(name); };
+  CalibrateUsedMemory();
+  InstallKeyspaceGrowthCheck();
   config_->rewrite_users = [this]() {
     std::vector<std::string> lines;
     if (!config_->GetValue("aclfile").empty()) return lines;  // users live in the ACL file
@@ -132,6 +137,21 @@ std::string Server::OnConfigChange(const std::string& name) {
     acl_->UpdateDefaultUserPassword(config_->requirepass);
   } else if (name == "appendfsync" || name == "no-appendfsync-on-rewrite") {
     aof_->RefreshConfig();
+  } else if (name == "port" || name == "bind") {
+    return RebindTcp(name == "port");
+  } else if (name == "maxmemory") {
+    if (config_->maxmemory > 0) {
+      size_t used = UsedMemory(), skip = MemoryNotCountedForEvict();
+      used = used > skip ? used - skip : 0;
+      if (MemoryOverLimit(0) > 0)
+        Log(LogLevel::kWarning,
+            "WARNING: the new maxmemory value set via CONFIG SET ({}) is smaller than the "
+            "current memory usage ({}). This will result in key eviction and/or the inability "
+            "to accept new write commands depending on the maxmemory-policy.",
+            config_->maxmemory, used);
+      // Evicted from a timer, after this command (and the transaction it may be part of).
+      StartEvictionTimer();
+    }
   } else if (name == "rdb-key-save-delay") {
     int64_t v = 0;
     StringToInt64(config_->GetValue("rdb-key-save-delay"), &v);
@@ -263,6 +283,16 @@ bool Server::Listen() {
     }
     return ListenUnix();
   }
+  std::string err;
+  if (!ListenTcp(&err)) {
+    // As Redis words it: the test suite retries on another port when it sees this.
+    Log(LogLevel::kWarning, "Failed listening on port {} (TCP), aborting.", config_->port);
+    return false;
+  }
+  return config_->unixsocket.empty() || ListenUnix();
+}
+
+bool Server::ListenTcp(std::string* err) {
   bool any = false;
   for (std::string addr : config_->bind) {
     bool optional = false;
@@ -277,6 +307,7 @@ bool Server::Listen() {
                 : uv_ip4_addr(addr.c_str(), config_->port, reinterpret_cast<sockaddr_in*>(&ss));
     if (rc != 0) {
       Log(LogLevel::kWarning, "Invalid bind address '{}'", addr);
+      *err = "Invalid bind address";
       return false;
     }
     auto* t = new uv_tcp_t;
@@ -292,21 +323,39 @@ bool Server::Listen() {
         Log(LogLevel::kNotice, "Skipping optional bind address {}: {}", addr, uv_strerror(rc));
         continue;
       }
-      // Both lines as Redis words them: the test suite retries on another port when it sees
-      // "Failed listening on port".
       Log(LogLevel::kWarning, "Warning: Could not create server TCP listening socket {}:{}: {}",
           addr, config_->port, uv_strerror(rc));
-      Log(LogLevel::kWarning, "Failed listening on port {} (TCP), aborting.", config_->port);
+      *err = uv_strerror(rc);
       return false;
     }
     listeners_.push_back(t);
     any = true;
   }
-  if (!any) {
-    Log(LogLevel::kWarning, "Failed listening on port {} (TCP), aborting.", config_->port);
-    return false;
+  if (!any) *err = "no address to listen on";
+  return any;
+}
+
+// CONFIG SET port/bind (Redis's changeListener): the new listeners first; only when they all
+// work are the old ones closed, else the old ones stay and the setting is restored.
+std::string Server::RebindTcp(bool port_changed) {
+  std::vector<uv_tcp_t*> old;
+  old.swap(listeners_);
+  std::string err;
+  if (config_->port != 0 && !ListenTcp(&err)) {
+    CloseTcpListeners(&listeners_);
+    listeners_ = std::move(old);
+    return port_changed ? "Unable to listen on this port: " + err
+                        : "Failed to bind to specified addresses.";
   }
-  return config_->unixsocket.empty() || ListenUnix();
+  CloseTcpListeners(&old);
+  return "";
+}
+
+void Server::CloseTcpListeners(std::vector<uv_tcp_t*>* ls) {
+  for (uv_tcp_t* t : *ls)
+    uv_close(reinterpret_cast<uv_handle_t*>(t),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+  ls->clear();
 }
 
 // unixsocket: a stale socket file is removed first, permissions follow unixsocketperm.
@@ -336,10 +385,7 @@ bool Server::ListenUnix() {
 }
 
 void Server::CloseListeners() {
-  for (uv_tcp_t* t : listeners_)
-    uv_close(reinterpret_cast<uv_handle_t*>(t),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
-  listeners_.clear();
+  CloseTcpListeners(&listeners_);
   if (unix_listener_ != nullptr) {
     uv_close(reinterpret_cast<uv_handle_t*>(unix_listener_),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_pipe_t*>(h); });
@@ -745,6 +791,8 @@ int Server::Run() {
   uv_timer_start(&cron_timer_, OnCron, 1000 / config_->hz, 1000 / config_->hz);
   uv_timer_init(loop_, &block_timer_);
   block_timer_.data = this;
+  uv_timer_init(loop_, &evict_timer_);
+  evict_timer_.data = this;
   uv_check_init(loop_, &check_);
   check_.data = this;
   uv_check_start(&check_, OnCheck);
@@ -773,16 +821,54 @@ bool Server::debug_allowed(const Connection& c) const {
   return false;
 }
 
-size_t Server::UsedMemory() const {
+namespace {
+
+#ifndef SABLE_NO_JEMALLOC
+// jemalloc's cumulative bytes allocated and freed by the calling (loop) thread: the exact
+// bytes the server asked for, like Redis's zmalloc counter, read with two loads.
+const volatile uint64_t* g_thread_allocated = nullptr;
+const volatile uint64_t* g_thread_deallocated = nullptr;
+
+int64_t ThreadNetAllocated() {
+  if (g_thread_allocated == nullptr) {
+    uint64_t* a = nullptr;
+    uint64_t* d = nullptr;
+    size_t sz = sizeof(a);
+    if (mallctl("thread.allocatedp", &a, &sz, nullptr, 0) != 0 ||
+        mallctl("thread.deallocatedp", &d, &sz, nullptr, 0) != 0)
+      return 0;
+    g_thread_allocated = a;
+    g_thread_deallocated = d;
+  }
+  return static_cast<int64_t>(*g_thread_allocated - *g_thread_deallocated);
+}
+#endif
+
+}  // namespace
+
+// What was allocated before the loop thread's counters are read (and by other threads, which
+// allocate next to nothing) comes from the allocator's total once, at start.
+void Server::CalibrateUsedMemory() {
 #ifndef SABLE_NO_JEMALLOC
   uint64_t epoch = 1;
   size_t sz = sizeof(epoch);
   mallctl("epoch", &epoch, &sz, &epoch, sz);
   size_t allocated = 0;
   sz = sizeof(allocated);
-  if (mallctl("stats.allocated", &allocated, &sz, nullptr, 0) == 0) return allocated;
+  if (mallctl("stats.allocated", &allocated, &sz, nullptr, 0) == 0)
+    memory_baseline_ = static_cast<int64_t>(allocated) - ThreadNetAllocated();
 #endif
+}
+
+size_t Server::UsedMemory() const {
+#ifndef SABLE_NO_JEMALLOC
+  int64_t v = memory_baseline_ + ThreadNetAllocated();
+  return v > 0 ? static_cast<size_t>(v) : 0;
+#elif defined(SABLE_SANITIZER_ALLOCATOR)
+  return __sanitizer_get_current_allocated_bytes();
+#else
   return UsedMemoryRss();
+#endif
 }
 
 size_t Server::UsedMemoryRss() const {

@@ -85,6 +85,7 @@ struct ServerStats : public ErrorSink {
   uint64_t dirty = 0;  // changes since last save
   std::map<std::string, uint64_t> errors;  // errorstats
   RateSampler ops_rate, input_rate, output_rate;  // instantaneous_* in INFO
+  uint64_t evicted_keys = 0;
   size_t peak_memory = 0;     // used_memory_peak
   size_t startup_memory = 0;  // used_memory_startup: allocated before any data
   void CountError(std::string_view code) override;
@@ -282,8 +283,19 @@ class Server {
   bool IsPaused(const CommandSpec& spec) const;
   void Unpause();
 
-  // Memory figures from the allocator.
+  // maxmemory (server/evict.cc). kRunning: over the limit, a timer keeps evicting.
+  enum class EvictResult { kOk, kRunning, kFail };
+  EvictResult PerformEvictions();
+  // How far used memory (plus `more`), minus what Redis leaves out of the limit (the AOF
+  // buffer), is over maxmemory; 0 when under it or without a limit.
+  size_t MemoryOverLimit(size_t more) const;
+  bool OverMaxmemory() const { return MemoryOverLimit(0) > 0; }
+  void InstallKeyspaceGrowthCheck();  // once, by the constructor
+  size_t MemoryNotCountedForEvict() const;
+  // Memory figures from the allocator. UsedMemory is cheap (see server.cc): the limit is
+  // checked before every command.
   size_t UsedMemory() const;
+  void CalibrateUsedMemory();  // once, at start
   size_t UsedMemoryRss() const;
   std::string AllocatorName() const;
 
@@ -307,6 +319,23 @@ class Server {
   void ExitIfShutdownWhileLoading();
   static void DebugDelay(int64_t us);
   LoadingState loading_;
+  // Eviction state (server/evict.cc).
+  struct EvictCandidate {
+    uint64_t idle;  // higher: better to evict
+    int db;
+    std::string key;
+  };
+  static constexpr size_t kEvictPoolSize = 16;
+  std::vector<EvictCandidate> evict_pool_;  // ascending idle; the best candidate last
+  uint64_t evict_rng_ = 0x9E3779B97F4A7C15ull;
+  int evict_next_db_ = 0;
+  int64_t memory_baseline_ = 0;
+  uv_timer_t evict_timer_;
+  bool evict_timer_on_ = false;
+  void EvictionPoolPopulate(int db, bool volatile_only, int lfu_mode, bool ttl_mode,
+                            size_t samples);
+  void StartEvictionTimer();
+  static void OnEvictTimer(uv_timer_t* t);
   static void OnCron(uv_timer_t* t);
   static void OnCheck(uv_check_t* h);
   static void OnPrepare(uv_prepare_t* h);
@@ -317,6 +346,9 @@ class Server {
   void FlushPending();
   void CloseListeners();
   bool ListenUnix();
+  bool ListenTcp(std::string* err);
+  std::string RebindTcp(bool port_changed);
+  static void CloseTcpListeners(std::vector<uv_tcp_t*>* ls);
   void ResumePaused();
 
   Config* config_;
@@ -355,6 +387,8 @@ class Server {
   void CloseClientsOverLimit();
   void CheckPubsubSoftLimits();
   const CommandSpec* Dispatch(Connection& c, ArgList args);
+  bool DeniedOnOom(const Connection& c, const CommandSpec& spec, const CommandSpec& top,
+                   ArgList args) const;
   std::unique_ptr<PubSub> pubsub_;
   std::unique_ptr<Tracking> tracking_;
   Connection* current_client_ = nullptr;

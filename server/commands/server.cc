@@ -103,7 +103,7 @@ std::string InfoMemory(Server& s) {
       "used_memory_functions:{}\r\nused_memory_scripts:{}\r\nused_memory_scripts_human:{}\r\n"
       "maxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\n"
       "mem_fragmentation_ratio:{:.2f}\r\nmem_fragmentation_bytes:{}\r\n"
-      "mem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\nmem_clients_slaves:0\r\n"
+      "mem_not_counted_for_evict:{}\r\nmem_replication_backlog:0\r\nmem_clients_slaves:0\r\n"
       "mem_clients_normal:{}\r\nmem_aof_buffer:{}\r\nmem_allocator:{}\r\n"
       "active_defrag_running:0\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
       used, Human(static_cast<double>(used)), rss, Human(static_cast<double>(rss)),
@@ -115,7 +115,8 @@ std::string InfoMemory(Server& s) {
       lua_scripts + fn_code, Human(static_cast<double>(lua_scripts + fn_code)),
       s.config().maxmemory, Human(static_cast<double>(s.config().maxmemory)),
       s.config().maxmemory_policy, used ? static_cast<double>(rss) / used : 0.0,
-      static_cast<int64_t>(rss) - static_cast<int64_t>(used), clients_mem, aof_mem,
+      static_cast<int64_t>(rss) - static_cast<int64_t>(used), s.MemoryNotCountedForEvict(),
+      clients_mem, aof_mem,
       s.AllocatorName());
 }
 
@@ -189,7 +190,7 @@ std::string InfoStats(Server& s) {
       "instantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\n"
       "rejected_connections:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\n"
       "expired_keys:{}\r\nexpired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\n"
-      "expire_cycle_cpu_milliseconds:{}\r\nevicted_keys:0\r\nevicted_clients:0\r\n"
+      "expire_cycle_cpu_milliseconds:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\n"
       "total_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\n"
       "keyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\n"
       "pubsubshard_channels:{}\r\nlatest_fork_usec:{}\r\ntotal_forks:{}\r\n"
@@ -203,7 +204,8 @@ std::string InfoStats(Server& s) {
       st.total_connections, st.total_commands, st.ops_rate.PerSecond(), st.net_input_bytes,
       st.net_output_bytes, st.input_rate.PerSecond() / 1024.0,
       st.output_rate.PerSecond() / 1024.0,
-      st.rejected_connections, ks.expired_keys, ks.expire_cycle_cpu_ms, ks.keyspace_hits,
+      st.rejected_connections, ks.expired_keys, ks.expire_cycle_cpu_ms, st.evicted_keys,
+      ks.keyspace_hits,
       ks.keyspace_misses, s.pubsub().channel_count(false), s.pubsub().pattern_count(),
       s.pubsub().channel_count(true), s.child().latest_fork_usec, s.child().total_forks,
       s.tracking().total_keys(), s.tracking().total_items(), s.tracking().total_prefixes(),

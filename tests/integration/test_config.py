@@ -198,3 +198,37 @@ def test_logfile(spawn, tmp_path):
     text = log.read_text()
     parsed = check_log_lines(text, srv.pid)
     assert any("Ready to accept connections" in m.group("msg") for m in parsed)
+
+
+def test_config_set_port_moves_the_listener(spawn):
+    import socket
+    srv = spawn()
+    c = srv.client()
+    old_port = srv.port
+    # a port someone else listens on: refused, nothing changes
+    busy = socket.socket()
+    busy.bind((helpers.HOST, 0))
+    busy.listen(1)
+    busy_port = busy.getsockname()[1]
+    try:
+        with srv.raw() as r:
+            err = r.call("CONFIG", "SET", "maxmemory", "10000001", "port", str(busy_port))
+            assert isinstance(err, helpers.RespError) and err.startswith(
+                "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to "
+                "listen on this port"), err
+            assert r.call("CONFIG", "GET", "port") == [b"port", str(old_port).encode()]
+            assert r.call("CONFIG", "GET", "maxmemory") == [b"maxmemory", b"0"]
+    finally:
+        busy.close()
+    assert c.ping() is True
+    # a free port: the server moves there; the open connection stays
+    new_port = free_port()
+    with srv.raw() as r:
+        assert r.call("CONFIG", "SET", "port", str(new_port)) == b"OK"
+        assert r.call("PING") == b"PONG"
+    srv.port = new_port
+    with srv.raw() as r2:
+        assert r2.call("PING") == b"PONG"
+    with pytest.raises(OSError):
+        socket.create_connection((helpers.HOST, old_port), timeout=2).close()
+    c.close()
