@@ -1,7 +1,7 @@
-// 160-bit content digest for DEBUG DIGEST / DIGEST-VALUE: equal logical content gives equal
-// digests whatever the encoding. Ordered data is chained (Mix), unordered data is combined
-// with XOR (Add), as Redis does. Built on keyed SipHash with fixed keys: a fingerprint for
-// tests and tooling, not a cryptographic hash.
+// 160-bit content digest for DEBUG DIGEST / DIGEST-VALUE, bit for bit Redis 7.0's (debug.c):
+// SHA-1 based, so a dataset's digest is the same on Sable and on redis-server. Ordered data is
+// chained with Mix, unordered data is combined with Add (XOR, so the order does not matter).
+// Equal logical content gives equal digests whatever the encoding. Not for security.
 #pragma once
 
 #include <cstdint>
@@ -11,14 +11,18 @@
 namespace sable {
 
 struct Digest {
-  uint8_t bytes[20] = {};
+  uint8_t bytes[20] = {};  // all zero: the digest of nothing (an empty dataset, a missing key)
 
-  bool IsZero() const;
-  // Order-sensitive: this = H(this || s).
+  // Order-sensitive (mixDigest): this = SHA1(this ^ SHA1(s)).
   void Mix(std::string_view s);
-  // Order-insensitive: this ^= H(s).
+  // Mix of v's 4 bytes in network order (Redis mixes htonl(type) and htonl(db id)).
+  void MixBigEndian32(uint32_t v);
+  // Order-insensitive (xorDigest): this ^= SHA1(s).
   void Add(std::string_view s);
+  // Add of d's 20 bytes: this ^= SHA1(d) (an element's own digest folded into an unordered
+  // whole: a key into the dataset, a zset element or a hash pair into the value).
   void Add(const Digest& d);
+  // 40 lower-case hex characters.
   std::string Hex() const;
 };
 

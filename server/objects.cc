@@ -71,18 +71,15 @@ bool DumpPayload(const KvEntry* e, std::string* out, std::string* err, bool comp
   return true;
 }
 
-Digest ValueDigest(const KvEntry* e) {
-  Digest d;
+void ValueDigest(const KvEntry* e, Digest* d) {
+  d->MixBigEndian32(static_cast<uint32_t>(e->type()));
   if (e->type() == ObjType::kString) {
     char tmp[24];
-    d.Mix(e->StringView(tmp));
-    return d;
+    d->Mix(e->StringView(tmp));
+  } else if (const ObjectOps& ops = g_ops[static_cast<int>(e->type())]; ops.digest) {
+    ops.digest(e->ptr(), d);
   }
-  const ObjectOps& ops = g_ops[static_cast<int>(e->type())];
-  std::string tag(1, static_cast<char>('0' + static_cast<int>(e->type())));
-  d.Mix(tag);
-  if (ops.digest) ops.digest(e->ptr(), &d);
-  return d;
+  if (e->has_expire()) d->Add("!!expire!!");
 }
 
 size_t EntryMemory(const KvEntry* e) {

@@ -27,8 +27,9 @@ struct ObjectOps {
   // converting it as rec.limits require; nullptr with *err on corrupt input, or with
   // *err == rdb::kEmptyKeyError for a value without elements.
   void* (*rdb_load)(const RdbRecord& rec, std::string* err) = nullptr;
-  // DEBUG DIGEST-VALUE: content digest independent of the encoding (Digest::Mix for ordered
-  // elements, Digest::Add for unordered ones).
+  // DEBUG DIGEST / DIGEST-VALUE: mixes the value's content into *out as Redis 7.0's
+  // xorObjectDigest does for the type (Digest::Mix for ordered elements, Digest::Add for
+  // unordered ones); independent of the encoding.
   void (*digest)(const void* obj, Digest* out) = nullptr;
 };
 
@@ -37,8 +38,10 @@ struct ObjectOps {
 // `compress`: LZF-compress long strings, as Redis does with rdbcompression yes.
 bool DumpPayload(const KvEntry* e, std::string* out, std::string* err, bool compress);
 
-// Digest of one value (strings handled here, collections through their ObjectOps row).
-Digest ValueDigest(const KvEntry* e);
+// Mixes one value into *d as Redis 7.0's xorObjectDigest: the type (4 bytes, network order),
+// the content (strings here, collections through their ObjectOps row), then "!!expire!!"
+// XORed in if the key has an expiry (its time is not part of the digest in 7.0).
+void ValueDigest(const KvEntry* e, Digest* d);
 
 // Registers the ops for a type (called by each family's Register*Commands).
 void RegisterObjectOps(ObjType type, const ObjectOps& ops);

@@ -246,7 +246,8 @@ size_t HashMemory(const void* p) {
   return h.is_lp() ? LpBytes(h.lp()) : h.map()->MemoryUsage();
 }
 
-// Unordered pairs: each pair's digest chains field then value; pairs combine by XOR.
+// xorObjectDigest's hash branch: per pair Mix(field) then Mix(value) from zero, folded in with
+// Add (order-independent).
 void HashDigest(const void* p, Digest* out) {
   char fbuf[kLpIntBufSize], vbuf[kLpIntBufSize];
   HashObj(const_cast<void*>(p)).ForEach([&](LpValue f, LpValue v) {

@@ -471,26 +471,28 @@ void Debug(CommandContext& ctx) {
     Log(LogLevel::kNotice, "DB reloaded by DEBUG RELOAD");
     ctx.reply.Ok();
   } else if (EqNoCase(sub, "digest") && argc == 2) {
+    // computeDatasetDigest: each non-empty db mixes its id in, then XORs in every key's
+    // digest (the key, then its value). Logically expired keys still count, as in Redis.
     Digest all;
     Keyspace& ks = Ks(ctx);
     for (int db = 0; db < ks.size(); ++db) {
+      if (ks.KeyCount(db) == 0) continue;
+      all.MixBigEndian32(static_cast<uint32_t>(db));
       ks.db(db).table.ForEach([&](KvEntry* e) {
-        if (e->has_expire() && e->expire_ms() <= ctx.now_ms) return;
         Digest k;
-        k.Mix(std::to_string(db));
         k.Mix(e->key());
-        Digest v = ValueDigest(e);
-        k.Mix(std::string_view(reinterpret_cast<const char*>(v.bytes), 20));
-        if (e->has_expire()) k.Mix("!!expire!!" + std::to_string(e->expire_ms()));
+        ValueDigest(e, &k);
         all.Add(k);
       });
     }
     ctx.reply.Simple(all.Hex());
   } else if (EqNoCase(sub, "digest-value")) {
+    // A debug command: logically expired keys are digested too (no lazy expiry here).
     ctx.reply.Array(argc - 2);
     for (size_t i = 2; i < argc; ++i) {
-      KvEntry* e = Ks(ctx).Find(ctx.db, ctx.args[i], ctx.now_ms);
-      ctx.reply.Simple(e ? ValueDigest(e).Hex() : Digest().Hex());
+      Digest d;
+      if (KvEntry* e = Ks(ctx).Peek(ctx.db, ctx.args[i])) ValueDigest(e, &d);
+      ctx.reply.Simple(d.Hex());
     }
   } else if (EqNoCase(sub, "jmap") || EqNoCase(sub, "quicklist-packed-threshold") ||
              EqNoCase(sub, "stringmatch-len") || EqNoCase(sub, "change-repl-id")) {

@@ -35,7 +35,8 @@ void* DupZsetValue(const void* p) { return ZObj(const_cast<void*>(p)).Dup().raw(
 const char* ZsetEncodingName(const void* p) { return ZObj(const_cast<void*>(p)).EncodingName(); }
 size_t ZsetMemory(const void* p) { return ZObj(const_cast<void*>(p)).MemoryUsage(); }
 
-// DEBUG DIGEST: per element H(member, "%.17g" score), combined order-independently.
+// xorObjectDigest's zset branch: per element Mix(member) then Mix("%.17g" score) from zero,
+// folded in with Add (order-independent); listpack integers digest as their decimal text.
 void ZsetDigest(const void* p, Digest* out) {
   ZObj z(const_cast<void*>(p));
   if (z.size() == 0) return;
