@@ -70,6 +70,7 @@ def test_aof_directory_interop(tmp_path, writer, reader):
     try:
         _write(w.port)
         expected = _snapshot(w.port)
+        digest = redis.Redis(host="127.0.0.1", port=w.port).execute_command("DEBUG", "DIGEST")
     finally:
         w.stop()
     if writer == "sable":
@@ -83,6 +84,9 @@ def test_aof_directory_interop(tmp_path, writer, reader):
     try:
         assert _snapshot(rd.port) == expected
         assert len(expected) == 12
+        # DEBUG DIGEST is Redis's algorithm in both servers: the whole dataset, TTL flags included
+        assert redis.Redis(host="127.0.0.1", port=rd.port).execute_command(
+            "DEBUG", "DIGEST") == digest
     finally:
         rd.stop()
 

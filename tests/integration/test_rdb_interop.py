@@ -278,6 +278,8 @@ def test_saved_rdb_loads_in_redis(servers, tmp_path, compression):
     ref = servers(REFERENCE, ref_dir)
     assert_same_data(dataset(ref), want, "redis-server loading the saved RDB")
     assert encodings(ref) == encodings(sut)
+    # DEBUG DIGEST is Redis's algorithm: the whole dataset hashes the same in both servers
+    assert ref.client().execute_command("DEBUG", "DIGEST") == c.execute_command("DEBUG", "DIGEST")
 
     # The same file back into the server under test.
     again_dir = fresh_dir(tmp_path, "again")
@@ -309,6 +311,8 @@ def test_redis_rdb_loads_in_sut(servers, tmp_path):
     sut = servers(helpers.server_binary(), sut_dir)
     assert_same_data(dataset(sut), want, "loading redis-server's RDB")
     assert encodings(sut) == encodings(ref)
+    assert sut.client().execute_command("DEBUG", "DIGEST") == \
+        ref.client().execute_command("DEBUG", "DIGEST")
 
 
 # ---------------------------------------------------------------------------------------------
