@@ -132,6 +132,8 @@ CommandTable::CommandTable() {
   RegisterZSetCommands(*this);
   RegisterReplicationCommands(*this);
   RegisterDumpCommands(*this);
+  RegisterMigrateCommands(*this);
+  RegisterClusterCommands(*this);
   RegisterBitmapCommands(*this);
   RegisterHyperLogLogCommands(*this);
   RegisterSortCommands(*this);

@@ -149,6 +149,11 @@ void RegisterHashCommands(CommandTable& t);
 void RegisterZSetCommands(CommandTable& t);
 void RegisterReplicationCommands(CommandTable& t);
 void RegisterDumpCommands(CommandTable& t);
+void RegisterMigrateCommands(CommandTable& t);
+void RegisterClusterCommands(CommandTable& t);
+// MIGRATE's connection cache (commands/migrate.cc): the cron closes connections idle for 10 s.
+void MigrateCloseIdleSockets(int64_t now_ms);
+size_t MigrateCachedSockets();
 void RegisterBitmapCommands(CommandTable& t);
 void RegisterHyperLogLogCommands(CommandTable& t);
 void RegisterSortCommands(CommandTable& t);

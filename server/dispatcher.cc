@@ -398,12 +398,22 @@ void Server::TouchWatchedDb(int db) {
 void Server::FeedMonitors(const Connection& c, ArgList args) {
   std::string line = fmt::format("{}.{:06d} [{} {}]", now_us_ / 1000000, now_us_ % 1000000,
                                  c.db, c.peer);
-  // Credentials never reach MONITOR: AUTH's arguments and HELLO's AUTH pair are redacted.
+  // Credentials never reach MONITOR: AUTH's arguments, HELLO's AUTH pair and MIGRATE's AUTH
+  // password / AUTH2 pair are redacted.
   bool is_auth = EqualsNoCase(args[0], "auth");
   bool is_hello = EqualsNoCase(args[0], "hello");
+  std::vector<bool> secret(args.size(), false);
+  if (EqualsNoCase(args[0], "migrate")) {
+    for (size_t i = 6; i < args.size(); ++i) {
+      if (EqualsNoCase(args[i], "keys")) break;
+      size_t n = EqualsNoCase(args[i], "auth") ? 1 : EqualsNoCase(args[i], "auth2") ? 2 : 0;
+      for (size_t k = 1; k <= n && i + k < args.size(); ++k) secret[i + k] = true;
+      i += n;
+    }
+  }
   for (size_t i = 0; i < args.size(); ++i) {
     std::string_view a = args[i];
-    bool redact = (is_auth && i > 0) ||
+    bool redact = secret[i] || (is_auth && i > 0) ||
                   (is_hello && i >= 2 && ((EqualsNoCase(args[i - 1], "auth")) ||
                                           (i >= 3 && EqualsNoCase(args[i - 2], "auth"))));
     if (redact) {

@@ -578,6 +578,7 @@ void Server::Cron() {
     aof_->CronAutoRewrite();
   }
   aof_->CronRetryWrite();
+  if (cron_loops_ % static_cast<uint64_t>(config_->hz) == 0) MigrateCloseIdleSockets(now_ms_);
   // A BGSAVE scheduled while another child ran (BGSAVE SCHEDULE, or one inside EXEC).
   if (!child_.active() && rdb_->scheduled &&
       (rdb_->last_bgsave_ok || now_ms_ / 1000 - rdb_->last_bgsave_try_s > 5)) {

@@ -180,6 +180,11 @@ void RegisterDumpCommands(CommandTable& t) {
          "Serialized value of a key", "2.6.0"});
   t.Add({"restore", -4, "write denyoom", 1, 1, 1, "@keyspace @write @slow @dangerous", Restore,
          "generic", "Create a key from a DUMP payload", "2.6.0"});
+  // Without cluster support, RESTORE-ASKING is RESTORE (the ASKING part only matters to a
+  // cluster node importing a slot).
+  t.Add({"restore-asking", -4, "write denyoom asking", 1, 1, 1,
+         "@keyspace @write @slow @dangerous", Restore, "server",
+         "An internal command for migrating keys in a cluster", "3.0.0"});
 }
 
 }  // namespace sable

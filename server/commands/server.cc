@@ -194,7 +194,7 @@ std::string InfoStats(Server& s) {
       "total_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\n"
       "keyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\n"
       "pubsubshard_channels:{}\r\nlatest_fork_usec:{}\r\ntotal_forks:{}\r\n"
-      "migrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\n"
+      "migrate_cached_sockets:{}\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\n"
       "active_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\n"
       "total_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:{}\r\n"
       "tracking_total_items:{}\r\ntracking_total_prefixes:{}\r\nunexpected_error_replies:{}\r\n"
@@ -208,6 +208,7 @@ std::string InfoStats(Server& s) {
       ks.keyspace_hits,
       ks.keyspace_misses, s.pubsub().channel_count(false), s.pubsub().pattern_count(),
       s.pubsub().channel_count(true), s.child().latest_fork_usec, s.child().total_forks,
+      MigrateCachedSockets(),
       s.tracking().total_keys(), s.tracking().total_items(), s.tracking().total_prefixes(),
       st.unexpected_error_replies, st.total_error_replies);
 }

@@ -423,6 +423,11 @@ void ReadGeneric(CommandContext& ctx, bool group_mode) {
     size_t moreargs = a.size() - i - 1;
     std::string_view o = a[i];
     if (EqNoCase(o, "BLOCK") && moreargs) {
+      if (ctx.conn.script) {  // as Redis: BLOCK means nothing to a script
+        ctx.reply.Error("ERR " + std::string(a[0]) +
+                        " command is not allowed with BLOCK option from scripts");
+        return;
+      }
       ++i;
       int64_t ms;
       if (!ArgInt64(ctx, a[i], &ms, "ERR timeout is not an integer or out of range")) return;
