@@ -134,6 +134,7 @@ CommandTable::CommandTable() {
   RegisterDumpCommands(*this);
   RegisterMigrateCommands(*this);
   RegisterClusterCommands(*this);
+  RegisterModuleCommands(*this);
   RegisterBitmapCommands(*this);
   RegisterHyperLogLogCommands(*this);
   RegisterSortCommands(*this);

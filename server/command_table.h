@@ -151,6 +151,7 @@ void RegisterReplicationCommands(CommandTable& t);
 void RegisterDumpCommands(CommandTable& t);
 void RegisterMigrateCommands(CommandTable& t);
 void RegisterClusterCommands(CommandTable& t);
+void RegisterModuleCommands(CommandTable& t);
 // MIGRATE's connection cache (commands/migrate.cc): the cron closes connections idle for 10 s.
 void MigrateCloseIdleSockets(int64_t now_ms);
 size_t MigrateCachedSockets();

@@ -814,7 +814,10 @@ int Server::Run() {
 }
 
 bool Server::debug_allowed(const Connection& c) const {
-  const std::string& v = config_->enable_debug_command;
+  return protected_command_allowed(c, config_->enable_debug_command);
+}
+
+bool Server::protected_command_allowed(const Connection& c, const std::string& v) const {
   if (v == "yes") return true;
   if (v == "local")
     return c.is_unix_socket() || c.peer.rfind("127.0.0.1:", 0) == 0 ||

@@ -304,6 +304,8 @@ class Server {
   bool shutting_down() const { return shutting_down_; }
   int exit_code = 0;
   bool debug_allowed(const Connection& c) const;
+  // enable-debug-command / enable-module-command style settings: "yes", "local" or "no".
+  bool protected_command_allowed(const Connection& c, const std::string& setting) const;
   std::string executable;
   std::string config_file;
   // DEBUG AOF-FLUSH-SLEEP: microseconds to sleep before each write of buffered AOF changes.

@@ -37,6 +37,25 @@ void ReplConf(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// A primary's ROLE: its replication offset and the attached replicas (none listen-port aware
+// yet: address, port 0, offset 0).
+void Role(CommandContext& ctx) {
+  ctx.reply.Array(3);
+  ctx.reply.Bulk("master");
+  ctx.reply.Integer(0);
+  size_t n = 0;
+  for (const auto& [id, c] : ctx.server.clients())
+    if (ctx.server.ClientType(*c) == "slave") ++n;
+  ctx.reply.Array(n);
+  for (const auto& [id, c] : ctx.server.clients()) {
+    if (ctx.server.ClientType(*c) != "slave") continue;
+    ctx.reply.Array(3);
+    ctx.reply.Bulk(c->peer.substr(0, c->peer.rfind(':')));
+    ctx.reply.Bulk("0");
+    ctx.reply.Bulk("0");
+  }
+}
+
 }  // namespace
 
 void RegisterReplicationCommands(CommandTable& t) {
@@ -46,6 +65,8 @@ void RegisterReplicationCommands(CommandTable& t) {
          "Internal command used for replication", "1.0.0"});
   t.Add({"psync", -3, f, 0, 0, 0, "@admin @slow @dangerous", PSync, g,
          "Internal command used for replication", "2.8.0"});
+  t.Add({"role", 1, "noscript loading stale fast", 0, 0, 0, "@admin @fast @dangerous", Role, g,
+         "Return the role of the instance in the context of replication", "2.8.12"});
   t.Add({"replconf", -1, "admin noscript loading stale allow_busy", 0, 0, 0,
          "@admin @slow @dangerous", ReplConf, g, "Internal command used for replication",
          "3.0.0"});

@@ -1081,3 +1081,29 @@ def test_shutdown_errors(raw):
     assert raw.call("SHUTDOWN", "foo") == SYNTAX
     assert raw.call("SHUTDOWN", "NOSAVE", "SAVE") == SYNTAX
     assert raw.call("PING") == b"PONG"
+
+
+def test_role_module_and_cluster_commands_of_a_standalone_server(raw):
+    assert raw.call("ROLE") == [b"master", 0, []]
+    assert raw.call("MODULE", "LIST") == []
+    not_allowed = E('ERR MODULE command not allowed. If the enable-module-command option is set '
+                    'to "local", you can run it from a local connection, otherwise you need to '
+                    'set this option in the configuration file, and then restart the server.')
+    assert raw.call("MODULE", "LOAD", "/nonexistent.so") == not_allowed
+    assert raw.call("MODULE", "UNLOAD", "x") == not_allowed
+    assert raw.call("MODULE", "HELP")[0] == (
+        b"MODULE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
+    disabled = E("ERR This instance has cluster support disabled")
+    for cmd in (["CLUSTER", "INFO"], ["CLUSTER", "KEYSLOT", "k"], ["READONLY"], ["READWRITE"],
+                ["ASKING"]):
+        assert raw.call(*cmd) == disabled, cmd
+    assert raw.call("CLUSTER", "NOPE") == E(
+        "ERR unknown subcommand 'NOPE'. Try CLUSTER HELP.")
+    assert raw.call("EVAL", "return redis.pcall('cluster', 'reset')", "0") == E(
+        "ERR This Redis command is not allowed from script")
+    payload = raw.call("DUMP", "missing")
+    assert payload is None
+    raw.call("SET", "k", "v")
+    payload = raw.call("DUMP", "k")
+    assert raw.call("RESTORE-ASKING", "k2", "0", payload) == b"OK"
+    assert raw.call("GET", "k2") == b"v"
