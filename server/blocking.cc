@@ -40,6 +40,7 @@ void Server::BlockClient(Connection& c, int db, const std::vector<std::string_vi
   c.block.type = type;
   c.block.deadline_ms = deadline_ms;
   c.block.null_array = null_array;
+  c.block.timeout_zero = false;
   c.block.wake_on_delete = wake_on_delete;
   c.block.spec = &spec;
   c.block.args.assign(args.begin(), args.end());
@@ -80,6 +81,8 @@ bool Server::UnblockClient(Connection& c, bool with_error) {
   ReplyWriter& w = c.writer();
   if (with_error) {
     w.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+  } else if (c.block.timeout_zero) {
+    w.Integer(0);
   } else if (c.block.null_array) {
     w.NullArray();
   } else {

@@ -366,18 +366,6 @@ bool ArgWhere(CommandContext& ctx, std::string_view s, End* where) {
   return true;
 }
 
-// Blocking commands answer at once inside MULTI/EXEC (Redis's CLIENT_DENY_BLOCKING). EXEC
-// clears in_multi before replaying the queue; the server's EXEC depth covers that case.
-template <typename S>
-bool InExec(const S& s) {
-  if constexpr (requires { s.exec_depth; }) {
-    return s.exec_depth > 0;
-  } else {
-    return false;
-  }
-}
-
-bool DenyBlocking(CommandContext& ctx) { return ctx.conn.in_multi || InExec(ctx.server); }
 
 // ---- Commands -------------------------------------------------------------------------------
 

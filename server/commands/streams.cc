@@ -596,7 +596,7 @@ void ReadGeneric(CommandContext& ctx, bool group_mode) {
     return;
   }
   if (deadline >= 0) {
-    if (ctx.conn.in_multi || ctx.server.exec_depth > 0) {
+    if (DenyBlocking(ctx)) {
       ctx.reply.NullArray();  // cannot block here: answer as a timeout
       return;
     }

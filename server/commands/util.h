@@ -128,6 +128,13 @@ inline void ReplyStringValue(CommandContext& ctx, const KvEntry* e) {
 // The access field (LRU clock or LFU counter, see Keyspace) for a new entry.
 inline uint32_t LruClock(CommandContext& ctx) { return Ks(ctx).InitialAccess(); }
 
+// Blocking commands answer at once inside MULTI/EXEC and scripts (Redis's
+// CLIENT_DENY_BLOCKING). EXEC clears in_multi before replaying its queue; the server's EXEC
+// depth (also raised while a script runs) covers that case.
+inline bool DenyBlocking(CommandContext& ctx) {
+  return ctx.conn.in_multi || ctx.server.exec_depth > 0;
+}
+
 // A key gained data (push/add) or appeared: clients blocked on it get served.
 inline void KeyReady(CommandContext& ctx, std::string_view key, int db = -1) {
   ctx.server.SignalKeyReady(db < 0 ? ctx.db : db, key);

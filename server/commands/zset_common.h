@@ -66,11 +66,6 @@ inline void StoreZset(CommandContext& ctx, std::string_view dst, ZObj z, const c
   }
 }
 
-// Blocking commands answer at once inside MULTI/EXEC (Redis's CLIENT_DENY_BLOCKING).
-inline bool DenyBlocking(CommandContext& ctx) {
-  return ctx.conn.in_multi || ctx.server.exec_depth > 0;
-}
-
 // getRangeLongFromObjectOrReply: an integer in [min, max]. With `msg`, any failure replies it;
 // without, Redis's two texts.
 inline bool ArgLongRange(CommandContext& ctx, std::string_view s, int64_t min, int64_t max,

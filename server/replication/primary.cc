@@ -56,6 +56,29 @@ void Role(CommandContext& ctx) {
   }
 }
 
+// WAIT numreplicas timeout: replicas do not acknowledge offsets yet, so the count is 0: it
+// answers at once when 0 suffices (or blocking is not possible), else after the timeout.
+void Wait(CommandContext& ctx) {
+  int64_t numreplicas, timeout;
+  if (!ArgInt64(ctx, ctx.args[1], &numreplicas)) return;
+  if (!ArgInt64(ctx, ctx.args[2], &timeout, "ERR timeout is not an integer or out of range"))
+    return;
+  if (timeout < 0) {
+    ctx.reply.Error("ERR timeout is negative");
+    return;
+  }
+  if (numreplicas <= 0 || DenyBlocking(ctx)) {
+    ctx.reply.Integer(0);
+    return;
+  }
+  int64_t deadline = timeout == 0 ? 0
+                     : timeout > INT64_MAX - ctx.now_ms ? INT64_MAX
+                                                        : ctx.now_ms + timeout;
+  ctx.server.BlockClient(ctx.conn, ctx.db, {}, ObjType::kString, deadline, false,
+                         *ctx.conn.last_cmd, ctx.args);
+  ctx.conn.block.timeout_zero = true;
+}
+
 }  // namespace
 
 void RegisterReplicationCommands(CommandTable& t) {
@@ -67,6 +90,9 @@ void RegisterReplicationCommands(CommandTable& t) {
          "Internal command used for replication", "2.8.0"});
   t.Add({"role", 1, "noscript loading stale fast", 0, 0, 0, "@admin @fast @dangerous", Role, g,
          "Return the role of the instance in the context of replication", "2.8.12"});
+  t.Add({"wait", 3, "noscript", 0, 0, 0, "@slow @connection", Wait, "generic",
+         "Wait for the synchronous replication of all the write commands sent in the context "
+         "of the current connection", "3.0.0"});
   t.Add({"replconf", -1, "admin noscript loading stale allow_busy", 0, 0, 0,
          "@admin @slow @dangerous", ReplConf, g, "Internal command used for replication",
          "3.0.0"});

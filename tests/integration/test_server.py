@@ -1107,3 +1107,23 @@ def test_role_module_and_cluster_commands_of_a_standalone_server(raw):
     payload = raw.call("DUMP", "k")
     assert raw.call("RESTORE-ASKING", "k2", "0", payload) == b"OK"
     assert raw.call("GET", "k2") == b"v"
+
+
+def test_wait_without_replicas(raw, server):
+    assert raw.call("WAIT", "0", "0") == 0
+    t0 = time.monotonic()
+    assert raw.call("WAIT", "1", "200") == 0  # nobody acknowledges: the timeout answers
+    assert time.monotonic() - t0 >= 0.15
+    assert raw.call("WAIT", "1", "-1") == E("ERR timeout is negative")
+    assert raw.call("WAIT", "1", "x") == E("ERR timeout is not an integer or out of range")
+    assert raw.call("MULTI") == b"OK"
+    assert raw.call("WAIT", "1", "0") == b"QUEUED"
+    assert raw.call("EXEC") == [0]  # no blocking inside a transaction
+    # blocked for good, until CLIENT UNBLOCK (a timeout-style answer)
+    with server.raw() as other:
+        cid = other.call("CLIENT", "ID")
+        other.send_command("WAIT", "1", "0")
+        assert wait_for(lambda: int(info_dict(raw.call("INFO", "clients"))["blocked_clients"])
+                        == 1)
+        assert raw.call("CLIENT", "UNBLOCK", cid) == 1
+        assert other.read_reply() == 0
