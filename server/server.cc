@@ -15,7 +15,8 @@
 #ifndef SABLE_NO_JEMALLOC
 #include <jemalloc/jemalloc.h>
 #elif defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/allocator_interface.h>
+// ASan's allocator statistics (libasan; Debian ships no header for them).
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #define SABLE_SANITIZER_ALLOCATOR 1
 #endif
 
