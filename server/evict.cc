@@ -93,7 +93,7 @@ void Server::InstallKeyspaceGrowthCheck() {
 // Sampling: the keys of a run of consecutive buckets from a random position (Redis's
 // dictGetSomeKeys); volatile policies only keep keys with an expiry, and look further when few
 // keys have one.
-void Server::EvictionPoolPopulate(int db, bool volatile_only, int lfu_mode, bool ttl_mode,
+void Server::EvictionPoolPopulate(int db, bool volatile_only, bool lfu_mode, bool ttl_mode,
                                   size_t samples) {
   Db& d = keyspace_->db(db);
   size_t steps = samples * 10;

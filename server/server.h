@@ -334,7 +334,7 @@ class Server {
   int64_t memory_baseline_ = 0;
   uv_timer_t evict_timer_;
   bool evict_timer_on_ = false;
-  void EvictionPoolPopulate(int db, bool volatile_only, int lfu_mode, bool ttl_mode,
+  void EvictionPoolPopulate(int db, bool volatile_only, bool lfu_mode, bool ttl_mode,
                             size_t samples);
   void StartEvictionTimer();
   static void OnEvictTimer(uv_timer_t* t);
