@@ -76,6 +76,30 @@ class Dict {
   void Prefetch(uint64_t hash) const {
     if (exp_[0] >= 0) __builtin_prefetch(&table_[0][hash & Mask(0)], 1);
   }
+  // Chain statistics of table t (0: main, 1: rehashing target) for DEBUG HTSTATS: its slots,
+  // entries, non-empty slots, longest chain, and how many slots have each chain length
+  // (lengths[kStatsLengths - 1] counts that length and longer).
+  static constexpr size_t kStatsLengths = 50;
+  struct TableStats {
+    size_t slots = 0, used = 0, nonempty = 0, max_chain = 0, total_chain = 0;
+    size_t lengths[kStatsLengths] = {};
+  };
+  TableStats Stats(int t) const {
+    TableStats st;
+    st.slots = Slots(t);
+    st.used = used_[t];
+    for (size_t i = 0; i < st.slots; ++i) {
+      size_t len = 0;
+      for (Node* n = table_[t][i]; n != nullptr; n = Traits::Next(n)) ++len;
+      ++st.lengths[len < kStatsLengths ? len : kStatsLengths - 1];
+      if (len == 0) continue;
+      ++st.nonempty;
+      st.total_chain += len;
+      if (len > st.max_chain) st.max_chain = len;
+    }
+    return st;
+  }
+
   // Slots in both tables, for memory accounting (each slot is one pointer).
   size_t BucketCount() const { return Slots(0) + Slots(1); }
 

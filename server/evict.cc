@@ -74,12 +74,16 @@ namespace {
 
 Server* g_server_for_dict = nullptr;
 
-// Redis's dictExpandAllowed: under the maximum load factor, a keyspace table does not grow
-// when its new bucket array would take memory past maxmemory (the growth would only force
-// evictions); past it, it grows anyway.
+// When a keyspace table may grow (Redis's dictExpandAllowed and dict_can_resize):
+// - while a child saves, only past a load factor of 5: a new bucket array and the rehash
+//   would copy pages the child still shares;
+// - under the maximum load factor, not when the new bucket array would take memory past
+//   maxmemory (the growth would only force evictions); past it, it grows anyway.
 bool KeyspaceExpandAllowed(size_t more_bytes, double load_factor) {
-  constexpr double kMaxLoadFactor = 1.618;
-  if (load_factor > kMaxLoadFactor || g_server_for_dict == nullptr) return true;
+  constexpr double kMaxLoadFactor = 1.618, kForceResizeRatio = 5;
+  if (g_server_for_dict == nullptr) return true;
+  if (g_server_for_dict->child().active() && load_factor <= kForceResizeRatio) return false;
+  if (load_factor > kMaxLoadFactor) return true;
   return g_server_for_dict->MemoryOverLimit(more_bytes) == 0;
 }
 

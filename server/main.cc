@@ -14,6 +14,7 @@
 #include "server/acl.h"
 #include "server/config.h"
 #include "server/log.h"
+#include "server/proctitle.h"
 #include "server/server.h"
 #include "server/tick_clock.h"
 
@@ -68,6 +69,7 @@ int main(int argc, char** argv) {
       first = 2;
     }
   }
+  const int original_argc = argc;
   std::string text;
   bool read_stdin = false;
   if (argc > first && std::string(argv[argc - 1]) == "-") {
@@ -125,6 +127,7 @@ int main(int argc, char** argv) {
 #endif
   Server server(&config);
   server.executable = argv[0];
+  ProcTitleInit(original_argc, argv);  // argv is not read after this
   std::string acl_err = server.acl().LoadAtStartup(config.user_lines, config.GetValue("aclfile"));
   if (!acl_err.empty()) {
     Log(LogLevel::kWarning, "{}", acl_err);
@@ -138,6 +141,8 @@ int main(int argc, char** argv) {
   Log(LogLevel::kNotice, "Sable 7.0.15 (Redis-compatible) standalone, port {}, PID: {}",
       config.port, getpid());
   Log(LogLevel::kNotice, "Server initialized");
+  if (std::string bad = server.UpdateProcTitle(); !bad.empty())
+    Log(LogLevel::kWarning, "proc-title-template: {}", bad);
   // A signal during a long load stops it (Redis: "Received shutdown signal during loading").
   server.InstallSignalHandlers();
   std::string load_err;

@@ -27,6 +27,7 @@ extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #include "server/log.h"
 #include "server/lua_engine.h"
 #include "server/notify.h"
+#include "server/proctitle.h"
 #include "server/pubsub.h"
 #include "server/snapshot.h"
 #include "server/tracking.h"
@@ -117,6 +118,22 @@ Server::Server(Config* config) : config_(config) {
   ApplyAccessPolicy();
 }
 
+std::string Server::UpdateProcTitle() {
+  ProcTitleVars v;
+  v.title = executable;
+  v.listen_addr = fmt::format("{}:{}", config_->bind.empty() ? "*" : config_->bind[0],
+                              config_->port);
+  v.port = std::to_string(config_->port);
+  v.tls_port = config_->GetValue("tls-port");
+  v.unixsocket = config_->unixsocket;
+  v.config_file = config_->file();
+  std::string title;
+  if (!ExpandProcTitle(config_->GetValue("proc-title-template"), v, &title))
+    return "template format is invalid or contains unknown variables";
+  if (config_->GetValue("set-proc-title") == "yes") SetProcTitle(title);
+  return "";
+}
+
 std::string Server::OnConfigChange(const std::string& name) {
   if (name == "loglevel") {
     static const char* kLevels[] = {"debug", "verbose", "notice", "warning"};
@@ -138,6 +155,8 @@ std::string Server::OnConfigChange(const std::string& name) {
     acl_->UpdateDefaultUserPassword(config_->requirepass);
   } else if (name == "appendfsync" || name == "no-appendfsync-on-rewrite") {
     aof_->RefreshConfig();
+  } else if (name == "proc-title-template") {
+    return UpdateProcTitle();
   } else if (name == "port" || name == "bind") {
     return RebindTcp(name == "port");
   } else if (name == "maxmemory") {

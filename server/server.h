@@ -307,6 +307,8 @@ class Server {
   // enable-debug-command / enable-module-command style settings: "yes", "local" or "no".
   bool protected_command_allowed(const Connection& c, const std::string& setting) const;
   std::string executable;
+  // Sets the process title from proc-title-template; the reason if the template is invalid.
+  std::string UpdateProcTitle();
   std::string config_file;
   // DEBUG AOF-FLUSH-SLEEP: microseconds to sleep before each write of buffered AOF changes.
   int64_t aof_flush_sleep_us = 0;

@@ -328,6 +328,27 @@ void DebugProtocol(CommandContext& ctx, std::string_view type) {
   }
 }
 
+// One table of a keyspace dict in Redis's dictGetStatsHt words (DEBUG HTSTATS).
+std::string TableStatsText(const KvTable& table, int t) {
+  std::string out = fmt::format("Hash table {} stats ({}):\n", t,
+                                t == 0 ? "main hash table" : "rehashing target");
+  KvTable::TableStats st = table.Stats(t);
+  if (st.used == 0) return out + "No stats available for empty dictionaries\n";
+  out += fmt::format(
+      " table size: {}\n number of elements: {}\n different slots: {}\n max chain length: {}\n"
+      " avg chain length (counted): {:.2f}\n avg chain length (computed): {:.2f}\n"
+      " Chain length distribution:\n",
+      st.slots, st.used, st.nonempty, st.max_chain,
+      static_cast<float>(st.total_chain) / st.nonempty,
+      static_cast<float>(st.used) / st.nonempty);
+  for (size_t i = 0; i + 1 < KvTable::kStatsLengths; ++i) {
+    if (st.lengths[i] == 0) continue;
+    out += fmt::format("   {}: {} ({:.2f}%)\n", i, st.lengths[i],
+                       static_cast<float>(st.lengths[i]) / st.slots * 100);
+  }
+  return out;
+}
+
 void Debug(CommandContext& ctx) {
   if (!ctx.server.debug_allowed(ctx.conn)) {
     ctx.reply.Error(
@@ -470,6 +491,24 @@ void Debug(CommandContext& ctx) {
     }
     Log(LogLevel::kNotice, "DB reloaded by DEBUG RELOAD");
     ctx.reply.Ok();
+  } else if (EqNoCase(sub, "htstats") && argc == 3) {
+    int64_t id;
+    if (!ArgInt64(ctx, ctx.args[2], &id)) return;
+    if (id < 0 || id >= Ks(ctx).size()) {
+      ctx.reply.Error("ERR Out of range database");
+      return;
+    }
+    Db& d = Ks(ctx).db(static_cast<int>(id));
+    std::string out = "[Dictionary HT]\n" + TableStatsText(d.table, 0);
+    if (d.table.IsRehashing()) out += TableStatsText(d.table, 1);
+    // No separate expires table: expiry times live in the entries.
+    out += "[Expires HT]\n";
+    out += d.volatile_keys == 0
+               ? "Hash table 0 stats (main hash table):\nNo stats available for empty "
+                 "dictionaries\n"
+               : fmt::format("Keys with an expiry: {} (kept in their entries, no separate "
+                             "table)\n", d.volatile_keys);
+    ctx.reply.Verbatim(out);
   } else if (EqNoCase(sub, "digest") && argc == 2) {
     // computeDatasetDigest: each non-empty db mixes its id in, then XORs in every key's
     // digest (the key, then its value). Logically expired keys still count, as in Redis.

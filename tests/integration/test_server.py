@@ -1127,3 +1127,38 @@ def test_wait_without_replicas(raw, server):
                         == 1)
         assert raw.call("CLIENT", "UNBLOCK", cid) == 1
         assert other.read_reply() == 0
+
+
+def test_process_title_follows_the_template(raw, server):
+    def cmdline():
+        with open(f"/proc/{server.pid}/cmdline", "rb") as f:
+            return f.read().rstrip(b"\0").replace(b"\0", b" ").decode()
+    old = config_get(raw, "proc-title-template")[b"proc-title-template"]
+    try:
+        assert raw.call("CONFIG", "SET", "proc-title-template",
+                        "TEST {title} {port} {{x}}") == b"OK"
+        words = cmdline().split()
+        assert words[0] == "TEST" and words[1].endswith("-server")
+        assert words[2:] == [str(server.port), "{x}}"]  # only {{ is an escape
+        assert raw.call("CONFIG", "SET", "proc-title-template", "{invalid-var}") == E(
+            "ERR CONFIG SET failed (possibly related to argument 'proc-title-template') - "
+            "template format is invalid or contains unknown variables")
+        assert cmdline().split()[0] == "TEST"
+    finally:
+        raw.call("CONFIG", "SET", "proc-title-template", old)
+    assert cmdline().split()[0].endswith("-server")
+
+
+def test_debug_htstats(raw):
+    raw.call("SELECT", "9")
+    raw.call("DEBUG", "POPULATE", "100")
+    text = raw.call("DEBUG", "HTSTATS", "9").decode()
+    assert text.startswith("[Dictionary HT]\nHash table 0 stats (main hash table):\n")
+    assert " table size: 128\n number of elements: 100\n" in text
+    assert "[Expires HT]\n" in text
+    assert raw.call("DEBUG", "HTSTATS", "99") == E("ERR Out of range database")
+    assert raw.call("DEBUG", "HTSTATS", "10").decode() == (
+        "[Dictionary HT]\nHash table 0 stats (main hash table):\n"
+        "No stats available for empty dictionaries\n[Expires HT]\n"
+        "Hash table 0 stats (main hash table):\nNo stats available for empty dictionaries\n")
+    raw.call("FLUSHDB")
