@@ -27,8 +27,8 @@ const CommandDocRow* FindCommandDoc(std::string_view full_name) {
 }
 
 std::span<const DocHistoryRow> DocHistory(const CommandDocRow& doc) {
-  return std::span<const DocHistoryRow>(kHistory).subspan(
-      static_cast<size_t>(doc.history_begin), static_cast<size_t>(doc.history_count));
+  return std::span<const DocHistoryRow>(kHistory).subspan(static_cast<size_t>(doc.history_begin),
+                                                          static_cast<size_t>(doc.history_count));
 }
 
 const DocArgRow* DocArgRows() { return kArgs; }

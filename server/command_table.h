@@ -107,10 +107,11 @@ struct CommandSpec {
 struct CommandRow {
   const char* name;
   int arity;
-  const char* flags;       // space separated Redis flag names
+  const char* flags;       // space separated Redis flag names ("movablekeys" is derived instead)
   int first_key, last_key, step;
   const char* acl;         // space separated "@category" names
   Handler handler;
+  // COMMAND DOCS fields for a command Redis lacks (Redis's own come from command_meta.h).
   const char* group = "generic";
   const char* summary = "";
   const char* since = "1.0.0";

@@ -29,7 +29,13 @@ void ReplyWords(ReplyWriter& w, std::string_view words, bool status) {
     i = j + 1;
   }
   w.Set(out.size());
-  for (auto s : out) status ? w.Simple(s) : w.Bulk(s);
+  for (auto s : out) {
+    if (status) {
+      w.Simple(s);
+    } else {
+      w.Bulk(s);
+    }
+  }
 }
 
 // A flag set in the fixed order Redis lists them (addReplyCommandFlags).
@@ -45,10 +51,17 @@ void ReplyFlagSet(ReplyWriter& w, uint32_t flags,
 
 void ReplyKeyFlags(ReplyWriter& w, uint32_t flags) {
   static constexpr std::pair<uint32_t, const char*> kNames[] = {
-      {kKeyRo, "RO"},         {kKeyRw, "RW"},          {kKeyOw, "OW"},
-      {kKeyRm, "RM"},         {kKeyAccess, "access"},  {kKeyUpdate, "update"},
-      {kKeyInsert, "insert"}, {kKeyDelete, "delete"},  {kKeyNotKey, "not_key"},
-      {kKeyIncomplete, "incomplete"},                  {kKeyVariableFlags, "variable_flags"}};
+      {kKeyRo, "RO"},
+      {kKeyRw, "RW"},
+      {kKeyOw, "OW"},
+      {kKeyRm, "RM"},
+      {kKeyAccess, "access"},
+      {kKeyUpdate, "update"},
+      {kKeyInsert, "insert"},
+      {kKeyDelete, "delete"},
+      {kKeyNotKey, "not_key"},
+      {kKeyIncomplete, "incomplete"},
+      {kKeyVariableFlags, "variable_flags"}};
   ReplyFlagSet(w, flags, kNames);
 }
 
@@ -179,8 +192,7 @@ const DocArgRow* ReplyArguments(ReplyWriter& w, const DocArgRow* row, int count)
     const DocArgRow& a = *row++;
     bool nested = std::string_view(a.type) == "oneof" || std::string_view(a.type) == "block";
     w.Map(2 + (a.key_spec_index != -1) + (a.token != nullptr) + (a.summary != nullptr) +
-          (a.since != nullptr) + (a.deprecated_since != nullptr) + (a.flags != nullptr) +
-          nested);
+          (a.since != nullptr) + (a.deprecated_since != nullptr) + (a.flags != nullptr) + nested);
     w.Bulk("name");
     w.Bulk(a.name);
     w.Bulk("type");
@@ -189,9 +201,9 @@ const DocArgRow* ReplyArguments(ReplyWriter& w, const DocArgRow* row, int count)
       w.Bulk("key_spec_index");
       w.Integer(a.key_spec_index);
     }
-    for (auto [field, value] : {std::pair{"token", a.token}, std::pair{"summary", a.summary},
-                                std::pair{"since", a.since},
-                                std::pair{"deprecated_since", a.deprecated_since}}) {
+    for (auto [field, value] :
+         {std::pair{"token", a.token}, std::pair{"summary", a.summary}, std::pair{"since", a.since},
+          std::pair{"deprecated_since", a.deprecated_since}}) {
       if (value == nullptr) continue;
       w.Bulk(field);
       w.Bulk(value);
