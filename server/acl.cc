@@ -147,12 +147,6 @@ Acl::Acl(Server* server) : server_(server) {
 Acl::~Acl() = default;
 
 void Acl::InitCommands() {
-  std::unordered_map<std::string, std::vector<KeySpec>> specs;
-  for (const auto& r : kKeySpecRows)
-    specs[r.name].push_back(
-        KeySpec{r.flags, r.bs, r.bs_index, r.keyword, r.startfrom, r.fk, r.a, r.b, r.c});
-  std::unordered_map<std::string, std::string> procs;
-  for (const auto& r : kGetKeysRows) procs[r.name] = r.proc;
   auto add = [&](const CommandSpec* s, int parent) {
     int id = static_cast<int>(cmds_.size());
     if (id == kAclCommandBits - 1) {  // reserved: "future commands"
@@ -165,10 +159,6 @@ void Acl::InitCommands() {
     for (const auto& c : s->acl_categories)
       ci.categories |= CategoryFlag(std::string_view(c).substr(c.starts_with("@") ? 1 : 0));
     std::string full = s->FullName();
-    auto it = specs.find(full);
-    if (it != specs.end()) ci.keyspecs = it->second;
-    auto pt = procs.find(full);
-    if (pt != procs.end()) ci.getkeys = pt->second;
     if (parent < 0) {
       if (full == "subscribe" || full == "ssubscribe") ci.channel_flags = kChSubscribe;
       if (full == "unsubscribe" || full == "sunsubscribe") ci.channel_flags = kChUnsubscribe;

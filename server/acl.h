@@ -38,21 +38,6 @@ enum AclResult : int {
 
 enum AclLogContext : int { kAclCtxToplevel = 0, kAclCtxMulti = 1, kAclCtxLua = 2 };
 
-// Key access as key specs describe it (a subset of Redis's CMD_KEY_* flags).
-enum AclKeyFlag : uint32_t {
-  kKeyRo = 1 << 0,
-  kKeyRw = 1 << 1,
-  kKeyOw = 1 << 2,
-  kKeyRm = 1 << 3,
-  kKeyAccess = 1 << 4,
-  kKeyUpdate = 1 << 5,
-  kKeyInsert = 1 << 6,
-  kKeyDelete = 1 << 7,
-  kKeyNotKey = 1 << 8,
-  kKeyIncomplete = 1 << 9,
-  kKeyVariableFlags = 1 << 10,
-};
-
 inline constexpr int kAclCommandBits = 1024;  // the last bit means "future commands" (+@all)
 
 struct AclKeyPattern {
@@ -141,9 +126,6 @@ class Acl {
   // BY/GET patterns.)
   bool CheckCmdWithUnrestrictedKeyAccess(const AclUser* u, const CommandSpec& spec,
                                          ArgList args, int perm);
-  // Key positions of a command invocation with their access flags (Redis key specs).
-  void GetKeys(const CommandSpec& spec, ArgList args, std::vector<std::pair<int, uint32_t>>* out);
-
   // ACL LOG.
   void AddLog(Connection& c, int reason, int context, std::string object,
               std::string_view username = {});
@@ -170,22 +152,11 @@ class Acl {
   static std::string HashPassword(std::string_view pass);
 
  private:
-  struct KeySpec {
-    uint32_t flags;
-    int bs;  // 0 index, 1 keyword, 2 unknown
-    int bs_index;
-    const char* keyword;
-    int startfrom;
-    int fk;  // 0 range, 1 keynum, 2 unknown
-    int a, b, c;
-  };
   struct CmdInfo {
     const CommandSpec* spec = nullptr;
     uint32_t categories = 0;
     std::vector<int> subs;  // ids of subcommands (for containers)
     int parent = -1;
-    std::vector<KeySpec> keyspecs;
-    std::string getkeys;  // Redis getkeys procedure name, if any
     uint32_t channel_flags = 0;
   };
 
@@ -211,8 +182,6 @@ class Acl {
   void FreeUserAndKillClients(AclUser* u, Connection* current);
   void KillPubsubClientsIfNeeded(const AclUser& next, AclUser* original);
   void RefreshUnrestricted(AclUser& u);
-  bool UsingKeySpecs(const CmdInfo& ci, ArgList args,
-                     std::vector<std::pair<int, uint32_t>>* out) const;
   int IdOf(const CommandSpec& spec) const;
 
   Server* server_;

@@ -57,142 +57,6 @@ bool Acl::ChannelInList(const std::vector<std::string>& list, std::string_view c
   return false;
 }
 
-bool Acl::UsingKeySpecs(const CmdInfo& ci, ArgList args,
-                        std::vector<std::pair<int, uint32_t>>* out) const {
-  int argc = static_cast<int>(args.size());
-  for (const KeySpec& spec : ci.keyspecs) {
-    if (spec.flags & kKeyNotKey) continue;
-    int first = 0;
-    if (spec.bs == kBsIndex) {
-      first = spec.bs_index;
-    } else if (spec.bs == kBsKeyword) {
-      int start = spec.startfrom > 0 ? spec.startfrom : argc + spec.startfrom;
-      int end = spec.startfrom > 0 ? argc - 1 : 1;
-      for (int i = start; i != end; i = start <= end ? i + 1 : i - 1) {
-        if (i >= argc || i < 1) break;
-        if (EqNoCase(args[i], spec.keyword)) {
-          first = i + 1;
-          break;
-        }
-      }
-      if (!first) continue;
-    } else {
-      return false;
-    }
-    int last, step;
-    if (spec.fk == kFkRange) {
-      step = spec.b;
-      if (spec.a >= 0) {
-        last = first + spec.a;
-      } else if (!spec.c) {
-        last = argc + spec.a;
-      } else {
-        last = first + ((argc - first) / spec.c + spec.a);
-      }
-    } else if (spec.fk == kFkKeynum) {
-      step = spec.c;
-      if (first + spec.a >= argc) return false;
-      int64_t numkeys;
-      if (!StringToInt64(args[first + spec.a], &numkeys) || numkeys < 0) return false;
-      first += spec.b;
-      last = first + static_cast<int>(numkeys) - 1;
-    } else {
-      return false;
-    }
-    if (last >= argc || last < first || first >= argc) return false;
-    for (int i = first; i <= last; i += step) {
-      if (i >= argc || i < first) continue;
-      out->emplace_back(i, spec.flags);
-    }
-    if (spec.flags & kKeyIncomplete) return false;
-  }
-  return true;
-}
-
-void Acl::GetKeys(const CommandSpec& spec, ArgList args,
-                  std::vector<std::pair<int, uint32_t>>* out) {
-  out->clear();
-  int id = IdOf(spec);
-  if (id < 0) return;
-  const CmdInfo& ci = cmds_[id];
-  bool has_keyspec = false, has_var = false;
-  for (const auto& k : ci.keyspecs) {
-    if (!(k.flags & kKeyNotKey)) has_keyspec = true;
-    if (k.flags & kKeyVariableFlags) has_var = true;
-  }
-  if (has_keyspec && !has_var) {
-    if (UsingKeySpecs(ci, args, out)) return;
-    out->clear();
-  }
-  int argc = static_cast<int>(args.size());
-  const std::string& p = ci.getkeys;
-  if (p == "setGetKeys") {
-    uint32_t f = kKeyOw | kKeyUpdate;
-    for (int i = 3; i < argc; ++i)
-      if (EqNoCase(args[i], "get")) f = kKeyRw | kKeyAccess | kKeyUpdate;
-    out->emplace_back(1, f);
-  } else if (p == "bitfieldGetKeys") {
-    bool ro = true;
-    for (int i = 2; i < argc; ++i) {
-      int rem = argc - i - 1;
-      if (EqNoCase(args[i], "get") && rem >= 2) {
-        i += 2;
-      } else if ((EqNoCase(args[i], "set") || EqNoCase(args[i], "incrby")) && rem >= 3) {
-        ro = false;
-        break;
-      } else if (EqNoCase(args[i], "overflow") && rem >= 1) {
-        i += 1;
-      } else {
-        ro = false;
-        break;
-      }
-    }
-    out->emplace_back(1, ro ? (kKeyRo | kKeyAccess) : (kKeyRw | kKeyAccess | kKeyUpdate));
-  } else if (p == "sortROGetKeys") {
-    out->emplace_back(1, kKeyRo | kKeyAccess);
-  } else if (p == "sortGetKeys") {
-    out->emplace_back(1, kKeyRo | kKeyAccess);
-    int store = -1;
-    for (int i = 2; i < argc; ++i) {
-      if (EqNoCase(args[i], "limit")) {
-        i += 2;
-      } else if (EqNoCase(args[i], "get") || EqNoCase(args[i], "by")) {
-        i += 1;
-      } else if (EqNoCase(args[i], "store") && i + 1 < argc) {
-        store = i + 1;
-      }
-    }
-    if (store > 0) out->emplace_back(store, kKeyOw | kKeyUpdate);
-  } else if (p == "migrateGetKeys") {
-    int first = 3, num = 1;
-    if (argc > 6) {
-      for (int i = 6; i < argc; ++i) {
-        if (EqNoCase(args[i], "keys")) {
-          if (!args[3].empty()) {
-            num = 0;
-          } else {
-            first = i + 1;
-            num = argc - first;
-          }
-          break;
-        }
-        if (EqNoCase(args[i], "auth")) {
-          i += 1;
-        } else if (EqNoCase(args[i], "auth2")) {
-          i += 2;
-        }
-      }
-    }
-    for (int i = 0; i < num; ++i) out->emplace_back(first + i, kKeyRw | kKeyAccess | kKeyDelete);
-  } else if (!p.empty() || ci.keyspecs.empty()) {
-    // Other procedures (numkeys, STORE options...) give no flags in Redis either; Sable's
-    // own key positions follow the same syntax.
-    std::vector<int> pos;
-    spec.KeyPositions(args, &pos);
-    for (int i : pos) out->emplace_back(i, 0);
-  }
-}
-
 int Acl::SelectorCheckCmd(const AclSelector& s, const CommandSpec& spec, int id, ArgList args,
                           int* idx, std::vector<std::pair<int, uint32_t>>* keys,
                           bool* keys_init) {
@@ -210,12 +74,10 @@ int Acl::SelectorCheckCmd(const AclSelector& s, const CommandSpec& spec, int id,
       if (!found) return kAclDeniedCmd;
     }
   }
-  bool has_keys = !ci.getkeys.empty() || spec.keys_fn != nullptr || spec.first_key > 0;
-  for (const auto& k : ci.keyspecs)
-    if (!(k.flags & kKeyNotKey)) has_keys = true;
+  bool has_keys = CommandHasKeys(spec) || spec.keys_fn != nullptr || spec.first_key > 0;
   if (!(s.flags & AclSelector::kAllKeys) && has_keys) {
     if (!*keys_init) {
-      GetKeys(spec, args, keys);
+      GetKeysWithFlags(spec, args, keys);
       *keys_init = true;
     }
     for (const auto& [pos, kf] : *keys) {

@@ -1,5 +1,6 @@
 #include "server/command_table.h"
 
+#include <algorithm>
 #include <sstream>
 #include <utility>
 
@@ -22,6 +23,7 @@ uint32_t FlagBit(const std::string& f) {
       {"sentinel", kCmdSentinel},   {"only_sentinel", kCmdOnlySentinel},
       {"no_mandatory_keys", kCmdNoMandatoryKeys}, {"no_async_loading", kCmdNoAsyncLoading},
       {"touches_arbitrary_keys", kCmdTouchesArbitraryKeys}, {"protected", kCmdProtected},
+      {"asking", kCmdAsking},
   };
   for (const auto& [n, b] : kFlags)
     if (f == n) return b;
@@ -40,8 +42,7 @@ std::unique_ptr<CommandSpec> MakeSpec(const CommandRow& row) {
   auto spec = std::make_unique<CommandSpec>();
   spec->name = row.name;
   spec->arity = row.arity;
-  spec->flag_names = Words(row.flags);
-  for (const auto& f : spec->flag_names) spec->flags |= FlagBit(f);
+  for (const auto& f : Words(row.flags)) spec->flags |= FlagBit(f);
   spec->first_key = row.first_key;
   spec->last_key = row.last_key;
   spec->step = row.step;
@@ -52,6 +53,33 @@ std::unique_ptr<CommandSpec> MakeSpec(const CommandRow& row) {
   spec->since = row.since ? row.since : "1.0.0";
   spec->complexity = row.complexity ? row.complexity : "";
   return spec;
+}
+
+// Redis's metadata by full name. Movable keys as populateCommandLegacyRangeSpec decides: some
+// key is outside the glued legacy range (a spec that is not index + range, has a step other
+// than 1, does not follow the previous one, or is incomplete).
+void AttachMeta(CommandSpec* spec) {
+  CommandMeta m = LookupCommandMeta(spec->FullName());
+  spec->key_specs = m.key_specs;
+  spec->getkeys_proc = m.getkeys_proc;
+  spec->doc = m.doc;
+  bool movable = false;
+  int prev_last = 0;
+  for (const KeySpecRow& k : m.key_specs) {
+    if (k.flags & kKeyIncomplete) movable = true;
+    if (k.bs != kBsIndex || k.fk != kFkRange) {
+      movable = true;
+      continue;
+    }
+    if (m.key_specs.size() == 1) break;
+    if (k.b != 1 || (prev_last && prev_last != k.bs_index - 1)) {
+      movable = true;
+      continue;
+    }
+    int last = k.a >= 0 ? k.a + k.bs_index : k.a;
+    prev_last = std::max(static_cast<unsigned>(prev_last), static_cast<unsigned>(last));
+  }
+  if (movable) spec->flags |= kCmdMovableKeys;
 }
 
 }  // namespace
@@ -147,6 +175,7 @@ CommandTable::CommandTable() {
 CommandSpec* CommandTable::Add(const CommandRow& row) {
   auto spec = MakeSpec(row);
   CommandSpec* p = spec.get();
+  AttachMeta(p);
   ordered_.push_back(p);
   by_name_[p->name] = std::move(spec);
   return p;
@@ -156,6 +185,7 @@ CommandSpec* CommandTable::AddSub(CommandSpec* parent, const CommandRow& row) {
   auto spec = MakeSpec(row);
   spec->parent = parent;
   CommandSpec* p = spec.get();
+  AttachMeta(p);
   parent->subcommands.push_back(std::move(spec));
   return p;
 }

@@ -11,14 +11,14 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/command_meta.h"
+
 namespace sable {
 
 class Server;
 class Connection;
 class ReplyWriter;
 struct CommandSpec;
-
-using ArgList = std::span<const std::string_view>;
 
 struct CommandContext {
   Server& server;
@@ -65,6 +65,8 @@ enum CommandFlag : uint32_t {
   kCmdNoAsyncLoading = 1 << 19,
   kCmdTouchesArbitraryKeys = 1 << 20,
   kCmdProtected = 1 << 21,
+  kCmdAsking = 1 << 22,
+  kCmdMovableKeys = 1 << 23,  // derived from the key specs and getkeys procedure, as Redis
 };
 
 struct CommandStats {
@@ -78,7 +80,6 @@ struct CommandSpec {
   std::string name;         // lower case; "parent|sub" for subcommands
   int arity = 0;            // >0 exact, <0 minimum (as Redis)
   uint32_t flags = 0;
-  std::vector<std::string> flag_names;
   int first_key = 0, last_key = 0, step = 0;
   std::vector<std::string> acl_categories;  // "@read", ...
   Handler handler = nullptr;
@@ -88,7 +89,11 @@ struct CommandSpec {
   std::string complexity;
   std::vector<std::unique_ptr<CommandSpec>> subcommands;
   CommandSpec* parent = nullptr;
-  KeysFn keys_fn = nullptr;  // set (after Add) for movable-key commands; flags list "movablekeys"
+  KeysFn keys_fn = nullptr;  // set (after Add) for commands whose keys move with their args
+  // Redis's metadata for this command (command_meta.h): empty for commands Redis lacks.
+  std::span<const KeySpecRow> key_specs;
+  const char* getkeys_proc = nullptr;
+  const CommandDocRow* doc = nullptr;
   mutable CommandStats stats;
 
   // Indexes of the key arguments of a concrete invocation (first/last/step or keys_fn).
@@ -102,10 +107,11 @@ struct CommandSpec {
 struct CommandRow {
   const char* name;
   int arity;
-  const char* flags;       // space separated Redis flag names
+  const char* flags;       // space separated Redis flag names ("movablekeys" is derived instead)
   int first_key, last_key, step;
   const char* acl;         // space separated "@category" names
   Handler handler;
+  // COMMAND DOCS fields for a command Redis lacks (Redis's own come from command_meta.h).
   const char* group = "generic";
   const char* summary = "";
   const char* since = "1.0.0";

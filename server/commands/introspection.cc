@@ -18,50 +18,139 @@ namespace sable {
 
 namespace {
 
-void ReplyKeySpecs(ReplyWriter& w, const CommandSpec& c) {
-  if (c.first_key == 0) {
-    w.Array(0);
-    return;
+// Space-separated words (generated flag and tip lists) as a RESP set of bulk strings or of
+// status words.
+void ReplyWords(ReplyWriter& w, std::string_view words, bool status) {
+  std::vector<std::string_view> out;
+  for (size_t i = 0; i < words.size();) {
+    size_t j = words.find(' ', i);
+    if (j == std::string_view::npos) j = words.size();
+    if (j > i) out.push_back(words.substr(i, j - i));
+    i = j + 1;
   }
-  w.Array(1);
-  w.Map(3);
-  w.Bulk("flags");
-  w.Set(0);
-  w.Bulk("begin_search");
-  w.Map(2);
-  w.Bulk("type");
-  w.Bulk("index");
-  w.Bulk("spec");
-  w.Map(1);
-  w.Bulk("index");
-  w.Integer(c.first_key);
-  w.Bulk("find_keys");
-  w.Map(2);
-  w.Bulk("type");
-  w.Bulk("range");
-  w.Bulk("spec");
-  w.Map(3);
-  w.Bulk("lastkey");
-  w.Integer(c.last_key < 0 ? c.last_key : c.last_key - c.first_key);
-  w.Bulk("keystep");
-  w.Integer(c.step);
-  w.Bulk("limit");
-  w.Integer(0);
+  w.Set(out.size());
+  for (auto s : out) {
+    if (status) {
+      w.Simple(s);
+    } else {
+      w.Bulk(s);
+    }
+  }
 }
 
+// A flag set in the fixed order Redis lists them (addReplyCommandFlags).
+template <size_t N>
+void ReplyFlagSet(ReplyWriter& w, uint32_t flags,
+                  const std::pair<uint32_t, const char*> (&names)[N]) {
+  size_t n = 0;
+  for (const auto& [bit, name] : names) n += (flags & bit) ? 1 : 0;
+  w.Set(n);
+  for (const auto& [bit, name] : names)
+    if (flags & bit) w.Simple(name);
+}
+
+void ReplyKeyFlags(ReplyWriter& w, uint32_t flags) {
+  static constexpr std::pair<uint32_t, const char*> kNames[] = {
+      {kKeyRo, "RO"},
+      {kKeyRw, "RW"},
+      {kKeyOw, "OW"},
+      {kKeyRm, "RM"},
+      {kKeyAccess, "access"},
+      {kKeyUpdate, "update"},
+      {kKeyInsert, "insert"},
+      {kKeyDelete, "delete"},
+      {kKeyNotKey, "not_key"},
+      {kKeyIncomplete, "incomplete"},
+      {kKeyVariableFlags, "variable_flags"}};
+  ReplyFlagSet(w, flags, kNames);
+}
+
+// A "type"/"spec" map of begin_search or find_keys; `fields` are the spec's name/value pairs.
+void ReplySearchSpec(ReplyWriter& w, const char* type,
+                     std::initializer_list<std::pair<const char*, int>> fields,
+                     const char* keyword = nullptr) {
+  w.Map(2);
+  w.Bulk("type");
+  w.Bulk(type);
+  w.Bulk("spec");
+  w.Map(fields.size() + (keyword ? 1 : 0));
+  if (keyword) {
+    w.Bulk("keyword");
+    w.Bulk(keyword);
+  }
+  for (const auto& [name, value] : fields) {
+    w.Bulk(name);
+    w.Integer(value);
+  }
+}
+
+// addReplyCommandKeySpecs.
+void ReplyKeySpecs(ReplyWriter& w, const CommandSpec& c) {
+  w.Set(c.key_specs.size());
+  for (const KeySpecRow& k : c.key_specs) {
+    w.Map(k.notes ? 4 : 3);
+    if (k.notes) {
+      w.Bulk("notes");
+      w.Bulk(k.notes);
+    }
+    w.Bulk("flags");
+    ReplyKeyFlags(w, k.flags);
+    w.Bulk("begin_search");
+    if (k.bs == kBsIndex) {
+      ReplySearchSpec(w, "index", {{"index", k.bs_index}});
+    } else if (k.bs == kBsKeyword) {
+      ReplySearchSpec(w, "keyword", {{"startfrom", k.startfrom}}, k.keyword);
+    } else {
+      ReplySearchSpec(w, "unknown", {});
+    }
+    w.Bulk("find_keys");
+    if (k.fk == kFkRange) {
+      ReplySearchSpec(w, "range", {{"lastkey", k.a}, {"keystep", k.b}, {"limit", k.c}});
+    } else if (k.fk == kFkKeynum) {
+      ReplySearchSpec(w, "keynum", {{"keynumidx", k.a}, {"firstkey", k.b}, {"keystep", k.c}});
+    } else {
+      ReplySearchSpec(w, "unknown", {});
+    }
+  }
+}
+
+// addReplyCommandInfo: subcommands in table order (Redis's come in its dict's hash order).
 void ReplyCommandInfo(ReplyWriter& w, const CommandSpec& c) {
+  static constexpr std::pair<uint32_t, const char*> kFlagNames[] = {
+      {kCmdWrite, "write"},
+      {kCmdReadonly, "readonly"},
+      {kCmdDenyOom, "denyoom"},
+      {kCmdAdmin, "admin"},
+      {kCmdPubsub, "pubsub"},
+      {kCmdNoscript, "noscript"},
+      {kCmdBlocking, "blocking"},
+      {kCmdLoading, "loading"},
+      {kCmdStale, "stale"},
+      {kCmdSkipMonitor, "skip_monitor"},
+      {kCmdSkipSlowlog, "skip_slowlog"},
+      {kCmdAsking, "asking"},
+      {kCmdFast, "fast"},
+      {kCmdNoAuth, "no_auth"},
+      {kCmdNoMandatoryKeys, "no_mandatory_keys"},
+      {kCmdNoAsyncLoading, "no_async_loading"},
+      {kCmdNoMulti, "no_multi"},
+      {kCmdMovableKeys, "movablekeys"},
+      {kCmdAllowBusy, "allow_busy"}};
   w.Array(10);
   w.Bulk(c.FullName());
   w.Integer(c.arity);
-  w.Set(c.flag_names.size());
-  for (const auto& f : c.flag_names) w.Simple(f);
+  ReplyFlagSet(w, c.flags, kFlagNames);
   w.Integer(c.first_key);
   w.Integer(c.last_key);
   w.Integer(c.step);
   w.Set(c.acl_categories.size());
   for (const auto& a : c.acl_categories) w.Simple(a);
-  w.Array(0);  // tips
+  ReplyWords(w, c.doc ? c.doc->tips : "", false);
   ReplyKeySpecs(w, c);
+  if (c.subcommands.empty()) {
+    w.Set(0);
+    return;
+  }
   w.Array(c.subcommands.size());
   for (const auto& s : c.subcommands) ReplyCommandInfo(w, *s);
 }
@@ -91,58 +180,98 @@ void CommandInfo(CommandContext& ctx) {
     if (c) {
       ReplyCommandInfo(ctx.reply, *c);
     } else {
-      ctx.reply.NullArray();
+      ctx.reply.Null();  // addReplyNull: "$-1" in RESP2
     }
   }
 }
 
-// Arguments are described from the metadata: key positions become "key" arguments, the rest
-// generic strings; a negative arity makes the last one repeatable.
-void ReplyArguments(ReplyWriter& w, const CommandSpec& c) {
-  int fixed = c.arity > 0 ? c.arity - 1 : -c.arity - 1;
-  if (c.parent) --fixed;
-  if (fixed < 0) fixed = 0;
-  int first = c.first_key - (c.parent ? 1 : 0);
-  w.Array(static_cast<size_t>(fixed));
-  for (int i = 1; i <= fixed; ++i) {
-    bool is_key = c.first_key > 0 && i >= first &&
-                  (c.last_key < 0 || i <= c.last_key - (c.parent ? 1 : 0));
-    bool multiple = c.arity < 0 && i == fixed;
-    w.Map(multiple ? 4 : 3);
+// addReplyCommandArgList over the generated rows; returns the row after the last one used.
+const DocArgRow* ReplyArguments(ReplyWriter& w, const DocArgRow* row, int count) {
+  w.Array(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    const DocArgRow& a = *row++;
+    bool nested = std::string_view(a.type) == "oneof" || std::string_view(a.type) == "block";
+    w.Map(2 + (a.key_spec_index != -1) + (a.token != nullptr) + (a.summary != nullptr) +
+          (a.since != nullptr) + (a.deprecated_since != nullptr) + (a.flags != nullptr) + nested);
     w.Bulk("name");
-    w.Bulk(is_key ? "key" : "arg");
+    w.Bulk(a.name);
     w.Bulk("type");
-    w.Bulk(is_key ? "key" : "string");
-    if (is_key) {
+    w.Bulk(a.type);
+    if (a.key_spec_index != -1) {
       w.Bulk("key_spec_index");
-      w.Integer(0);
-    } else {
-      w.Bulk("display_text");
-      w.Bulk("arg");
+      w.Integer(a.key_spec_index);
     }
-    if (multiple) {
+    for (auto [field, value] :
+         {std::pair{"token", a.token}, std::pair{"summary", a.summary}, std::pair{"since", a.since},
+          std::pair{"deprecated_since", a.deprecated_since}}) {
+      if (value == nullptr) continue;
+      w.Bulk(field);
+      w.Bulk(value);
+    }
+    if (a.flags) {
       w.Bulk("flags");
-      w.Set(1);
-      w.Simple("multiple");
+      ReplyWords(w, a.flags, true);
+    }
+    if (nested) {
+      w.Bulk("arguments");
+      row = ReplyArguments(w, row, a.nargs);
     }
   }
+  return row;
 }
 
+// addReplyCommandDocs from the generated row; a command Redis lacks gets its table row's
+// summary, since, group and complexity.
 void ReplyDocs(ReplyWriter& w, const CommandSpec& c) {
-  size_t n = 4 + (c.subcommands.empty() ? 0 : 1) + (c.complexity.empty() ? 0 : 1);
-  w.Map(n);
-  w.Bulk("summary");
-  w.Bulk(c.summary.empty() ? c.FullName() : c.summary);
-  w.Bulk("since");
-  w.Bulk(c.since);
-  w.Bulk("group");
-  w.Bulk(c.group);
-  if (!c.complexity.empty()) {
-    w.Bulk("complexity");
-    w.Bulk(c.complexity);
+  const CommandDocRow* d = c.doc;
+  if (d == nullptr) {
+    w.Map(3 + (c.complexity.empty() ? 0 : 1) + (c.subcommands.empty() ? 0 : 1));
+    for (auto [field, value] : {std::pair{"summary", &c.summary}, std::pair{"since", &c.since},
+                                std::pair{"group", &c.group}}) {
+      w.Bulk(field);
+      w.Bulk(*value);
+    }
+    if (!c.complexity.empty()) {
+      w.Bulk("complexity");
+      w.Bulk(c.complexity);
+    }
+  } else {
+    w.Map(1 + (d->summary != nullptr) + (d->since != nullptr) + (d->complexity != nullptr) +
+          (d->doc_flags != nullptr) + (d->deprecated_since != nullptr) +
+          (d->replaced_by != nullptr) + (d->history_count > 0) + (d->args_count > 0) +
+          !c.subcommands.empty());
+    for (auto [field, value] :
+         {std::pair{"summary", d->summary}, std::pair{"since", d->since},
+          std::pair{"group", d->group}, std::pair{"complexity", d->complexity}}) {
+      if (value == nullptr) continue;
+      w.Bulk(field);
+      w.Bulk(value);
+    }
+    if (d->doc_flags) {
+      w.Bulk("doc_flags");
+      ReplyWords(w, d->doc_flags, true);
+    }
+    for (auto [field, value] : {std::pair{"deprecated_since", d->deprecated_since},
+                                std::pair{"replaced_by", d->replaced_by}}) {
+      if (value == nullptr) continue;
+      w.Bulk(field);
+      w.Bulk(value);
+    }
+    if (d->history_count > 0) {
+      w.Bulk("history");
+      auto history = DocHistory(*d);
+      w.Set(history.size());
+      for (const DocHistoryRow& h : history) {
+        w.Array(2);
+        w.Bulk(h.since);
+        w.Bulk(h.changes);
+      }
+    }
+    if (d->args_count > 0) {
+      w.Bulk("arguments");
+      ReplyArguments(w, DocArgRows() + d->args_begin, d->args_count);
+    }
   }
-  w.Bulk("arguments");
-  ReplyArguments(w, c);
   if (!c.subcommands.empty()) {
     w.Bulk("subcommands");
     w.Map(c.subcommands.size());
@@ -201,19 +330,17 @@ void CommandList(CommandContext& ctx) {
   for (const auto& n : out) ctx.reply.Bulk(n);
 }
 
+// getKeysSubcommandImpl: the command as the dispatcher would look it up (a container with a
+// subcommand argument must name a known one), Redis's key specs and getkeys procedures.
 void CommandGetKeys(CommandContext& ctx) {
   ArgList cmd = ctx.args.subspan(2);
   const CommandSpec* c = ctx.server.commands().Find(cmd[0]);
-  if (c && !c->subcommands.empty() && cmd.size() >= 2) {
-    const CommandSpec* s = c->FindSub(cmd[1]);
-    if (s) c = s;
-  }
+  if (c && !c->subcommands.empty() && cmd.size() >= 2) c = c->FindSub(cmd[1]);
   if (c == nullptr) {
     ctx.reply.Error("ERR Invalid command specified");
     return;
   }
-  // Redis's order: no keys at all, then arity, then the keys of this invocation.
-  if (c->first_key <= 0 && c->keys_fn == nullptr) {
+  if (!CommandHasKeys(*c)) {
     ctx.reply.Error("ERR The command has no key arguments");
     return;
   }
@@ -223,11 +350,8 @@ void CommandGetKeys(CommandContext& ctx) {
     ctx.reply.Error("ERR Invalid number of arguments specified for command");
     return;
   }
-  std::vector<std::string_view> keys;
-  std::vector<int> pos;
-  c->KeyPositions(cmd, &pos);
-  for (int i : pos)
-    if (i > 0 && i < static_cast<int>(argc)) keys.push_back(cmd[i]);
+  std::vector<std::pair<int, uint32_t>> keys;
+  GetKeysWithFlags(*c, cmd, &keys);
   if (keys.empty()) {
     if (c->flags & kCmdNoMandatoryKeys) {
       ctx.reply.Array(0);
@@ -238,13 +362,13 @@ void CommandGetKeys(CommandContext& ctx) {
   }
   bool with_flags = ctx.spec.name == "getkeysandflags";
   ctx.reply.Array(keys.size());
-  for (auto k : keys) {
+  for (auto [pos, flags] : keys) {
     if (with_flags) {
       ctx.reply.Array(2);
-      ctx.reply.Bulk(k);
-      ctx.reply.Set(0);
+      ctx.reply.Bulk(cmd[static_cast<size_t>(pos)]);
+      ReplyKeyFlags(ctx.reply, flags);
     } else {
-      ctx.reply.Bulk(k);
+      ctx.reply.Bulk(cmd[static_cast<size_t>(pos)]);
     }
   }
 }
