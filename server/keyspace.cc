@@ -45,13 +45,13 @@ KvEntry* Keyspace::Find(int db, std::string_view key, int64_t now_ms) {
   return e;
 }
 
-KvEntry* Keyspace::FindRead(int db, std::string_view key, int64_t now_ms) {
+KvEntry* Keyspace::FindRead(int db, std::string_view key, int64_t now_ms, bool touch) {
   KvEntry* e = Find(db, key, now_ms);
   if (e == nullptr) {
     ++stats.keyspace_misses;
   } else {
     ++stats.keyspace_hits;
-    if (!no_touch) TouchAccess(e);
+    if (touch && !no_touch) TouchAccess(e);
   }
   return e;
 }

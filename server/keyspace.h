@@ -45,8 +45,9 @@ class Keyspace {
   // Lookup without expiry (an expired key is still returned): for deciding whether to
   // signal blocked clients, which then look the key up properly.
   KvEntry* Peek(int db, std::string_view key) { return dbs_[db]->table.Find(key); }
-  // Same, counting hits/misses (read commands) and touching the LRU clock.
-  KvEntry* FindRead(int db, std::string_view key, int64_t now_ms);
+  // Same, counting hits/misses (read commands) and touching the LRU clock unless `touch` is
+  // false (Redis's LOOKUP_NOTOUCH: TTL, TYPE, EXISTS do not count as an access).
+  KvEntry* FindRead(int db, std::string_view key, int64_t now_ms, bool touch = true);
   // Link to the pointer holding the entry (for in-place replacement), or nullptr.
   KvEntry** FindLink(int db, std::string_view key, int64_t now_ms);
 

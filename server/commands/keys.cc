@@ -41,13 +41,12 @@ void Del(CommandContext& ctx) {
 void Exists(CommandContext& ctx) {
   int64_t n = 0;
   for (size_t i = 1; i < ctx.args.size(); ++i)
-    if (LookupRead(ctx, ctx.args[i]) != nullptr) ++n;
+    if (LookupReadNoTouch(ctx, ctx.args[i]) != nullptr) ++n;
   ctx.reply.Integer(n);
 }
 
 void Type(CommandContext& ctx) {
-  KvEntry* e = Ks(ctx).Find(ctx.db, ctx.args[1], ctx.now_ms);
-  if (e == nullptr) NotifyKeyspaceEvent(ctx, kNotifyKeyMiss, "keymiss", ctx.args[1]);
+  KvEntry* e = LookupReadNoTouch(ctx, ctx.args[1]);
   ctx.reply.Simple(e ? TypeName(e->type()) : "none");
 }
 
@@ -249,7 +248,7 @@ void ExpireAt(CommandContext& ctx) { ExpireGeneric(ctx, false, true); }
 void PExpireAt(CommandContext& ctx) { ExpireGeneric(ctx, false, false); }
 
 void TtlGeneric(CommandContext& ctx, bool ms, bool absolute) {
-  KvEntry* e = LookupRead(ctx, ctx.args[1]);
+  KvEntry* e = LookupReadNoTouch(ctx, ctx.args[1]);
   if (e == nullptr) {
     ctx.reply.Integer(-2);
     return;

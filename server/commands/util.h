@@ -97,10 +97,14 @@ inline void NotifyKeyspaceEvent(CommandContext& ctx, int type, std::string_view 
 
 // Read lookup: counts hits/misses and touches LRU. Expired keys are removed. A miss is a
 // "keymiss" keyspace event.
-inline KvEntry* LookupRead(CommandContext& ctx, std::string_view key) {
-  KvEntry* e = Ks(ctx).FindRead(ctx.db, key, ctx.now_ms);
+inline KvEntry* LookupRead(CommandContext& ctx, std::string_view key, bool touch = true) {
+  KvEntry* e = Ks(ctx).FindRead(ctx.db, key, ctx.now_ms, touch);
   if (e == nullptr) NotifyKeyspaceEvent(ctx, kNotifyKeyMiss, "keymiss", key);
   return e;
+}
+// A read that is not an access of the key (TTL, TYPE, EXISTS): stats and events only.
+inline KvEntry* LookupReadNoTouch(CommandContext& ctx, std::string_view key) {
+  return LookupRead(ctx, key, false);
 }
 
 inline KvEntry* LookupWrite(CommandContext& ctx, std::string_view key) {
