@@ -1,0 +1,40 @@
+#include "datastructs/latency_histogram.h"
+
+namespace sable {
+
+namespace {
+
+// The bucket of a slot (slots below 2*kHalf are all bucket 0, one value each).
+int BucketOfSlot(size_t slot) {
+  int b = static_cast<int>(slot >> LatencyHistogram::kSubBucketBits) - 1;
+  return b < 0 ? 0 : b;
+}
+
+}  // namespace
+
+int64_t LatencyHistogram::LowestInSlot(size_t slot) {
+  int b = BucketOfSlot(slot);
+  int64_t sub = b == 0 ? static_cast<int64_t>(slot) : static_cast<int64_t>(slot) - b * kHalf;
+  return sub << b;
+}
+
+int64_t LatencyHistogram::HighestInSlot(size_t slot) {
+  return LowestInSlot(slot) + (int64_t{1} << BucketOfSlot(slot)) - 1;
+}
+
+int64_t LatencyHistogram::ValueAtPercentile(double percentile) const {
+  if (total_ == 0) return 0;
+  double p = percentile < 100.0 ? percentile : 100.0;
+  auto wanted = static_cast<uint64_t>(p / 100 * static_cast<double>(total_) + 0.5);
+  if (wanted == 0) wanted = 1;
+  uint64_t seen = 0;
+  size_t slot = 0;
+  for (; slot < kSlots; ++slot) {
+    seen += counts_[slot];
+    if (seen >= wanted) break;
+  }
+  if (slot == kSlots) return 0;  // unreachable: the counts add up to total_
+  return percentile == 0.0 ? LowestInSlot(slot) : HighestInSlot(slot);
+}
+
+}  // namespace sable
