@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "datastructs/latency_histogram.h"
+
 namespace sable {
 
 class Server;
@@ -72,6 +74,17 @@ struct CommandStats {
   uint64_t usec = 0;
   uint64_t rejected = 0;
   uint64_t failed = 0;
+  // INFO latencystats: allocated by the first sample, so a command never called costs a null
+  // pointer. CONFIG RESETSTAT drops it.
+  std::unique_ptr<LatencyHistogram> latency;
+
+  // One call of `us` microseconds, recorded as Redis does: in nanoseconds, at microsecond
+  // resolution (a call under 1 us counts as 1 ns).
+  void RecordLatency(int64_t us) {
+    if (latency == nullptr) [[unlikely]]
+      latency = std::make_unique<LatencyHistogram>();
+    latency->Record(us * 1000);
+  }
 };
 
 struct CommandSpec {

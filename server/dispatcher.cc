@@ -289,7 +289,15 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
   if (!monitors_.empty() && !(spec->flags & (kCmdSkipMonitor | kCmdAdmin)) &&
       !(top.flags & (kCmdSkipMonitor | kCmdAdmin)))
     FeedMonitors(c, args);
-  if (!parked) spec->stats.usec += static_cast<uint64_t>(dur);
+  if (!parked) {
+    spec->stats.usec += static_cast<uint64_t>(dur);
+    // INFO latencystats. A served blocked command counts the call that blocked too; the AOF
+    // loading client (id 0) records nothing, as Redis does not time replayed commands.
+    if (config_->latency_tracking && c.id() != 0)
+      spec->stats.RecordLatency(reprocessing_ == &c ? c.block.first_run_us + dur : dur);
+  } else if (c.blocked && reprocessing_ != &c) {
+    c.block.first_run_us = dur;
+  }
   // Errors of the commands a script ran are theirs, not the script's.
   uint64_t own_errors =
       (stats_.total_error_replies - errors_before) - (nested_errors_ - nested_before);

@@ -257,6 +257,35 @@ std::string InfoErrorStats(Server& s) {
   return out;
 }
 
+void AppendLatencyStats(std::string& out, const CommandSpec& c,
+                        const std::vector<std::string>& labels,
+                        const std::vector<double>& percentiles) {
+  if (c.stats.latency != nullptr) {
+    out += "latency_percentiles_usec_";
+    out += c.FullName();
+    out += ':';
+    for (size_t i = 0; i < percentiles.size(); ++i) {
+      if (i) out += ',';
+      double us = static_cast<double>(c.stats.latency->ValueAtPercentile(percentiles[i])) / 1000;
+      out += fmt::format("p{}={:.3f}", labels[i], us);
+    }
+    out += "\r\n";
+  }
+  for (const auto& sub : c.subcommands) AppendLatencyStats(out, *sub, labels, percentiles);
+}
+
+// Percentiles of each command's latency histogram (none while latency-tracking is off).
+std::string InfoLatencyStats(Server& s) {
+  std::string out = "# Latencystats\r\n";
+  const Config& cfg = s.config();
+  if (!cfg.latency_tracking) return out;
+  std::vector<std::string> labels;
+  for (double p : cfg.latency_tracking_info_percentiles) labels.push_back(PercentileText(p));
+  for (const CommandSpec* c : s.commands().all())
+    AppendLatencyStats(out, *c, labels, cfg.latency_tracking_info_percentiles);
+  return out;
+}
+
 std::string InfoKeyspace(Server& s) {
   std::string out = "# Keyspace\r\n";
   Keyspace& ks = s.keyspace();
@@ -286,7 +315,7 @@ const Section kSections[] = {
     {"modules", [](Server&) { return std::string("# Modules\r\n"); }, true},
     {"commandstats", InfoCommandStats, false},
     {"errorstats", InfoErrorStats, true},
-    {"latencystats", [](Server&) { return std::string("# Latencystats\r\n"); }, false},
+    {"latencystats", InfoLatencyStats, false},
     {"cluster", [](Server&) { return std::string("# Cluster\r\ncluster_enabled:0\r\n"); }, true},
     {"keyspace", InfoKeyspace, true},
 };
@@ -603,7 +632,7 @@ void LatencyGraph(CommandContext& ctx) {
   ctx.reply.Verbatim(out);
 }
 
-void LatencyHistogram(CommandContext& ctx) { ctx.reply.Map(0); }
+void LatencyHistogramCmd(CommandContext& ctx) { ctx.reply.Map(0); }
 
 void LatencyHelp(CommandContext& ctx) {
   static const char* kLines[] = {
@@ -785,7 +814,7 @@ void RegisterServerCommands(CommandTable& t) {
   CommandSpec* l = t.Add({"latency", -2, "", 0, 0, 0, "@slow", nullptr, g,
                           "A container for latency diagnostics commands", "2.8.13"});
   t.AddSub(l, {"graph", 3, adm, 0, 0, 0, acl_adm, LatencyGraph, g});
-  t.AddSub(l, {"histogram", -2, adm, 0, 0, 0, acl_adm, LatencyHistogram, g});
+  t.AddSub(l, {"histogram", -2, adm, 0, 0, 0, acl_adm, LatencyHistogramCmd, g});
   t.AddSub(l, {"history", 3, adm, 0, 0, 0, acl_adm, LatencyHistory, g});
   t.AddSub(l, {"doctor", 2, adm, 0, 0, 0, acl_adm, LatencyDoctor, g});
   t.AddSub(l, {"help", 2, "loading stale", 0, 0, 0, "@slow", LatencyHelp, g});
