@@ -298,12 +298,17 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
   } else if (c.blocked && reprocessing_ != &c) {
     c.block.first_run_us = dur;
   }
-  // Errors of the commands a script ran are theirs, not the script's.
-  uint64_t own_errors =
-      (stats_.total_error_replies - errors_before) - (nested_errors_ - nested_before);
+  // Errors of the commands a script or a transaction ran are theirs, not the script's or
+  // EXEC's (Redis counts as failed only a caller whose own reply was an error).
+  // (CONFIG RESETSTAT may have zeroed the error counter meanwhile.)
+  uint64_t errors = stats_.total_error_replies >= errors_before
+                        ? stats_.total_error_replies - errors_before
+                        : 0;
+  uint64_t nested = nested_errors_ - nested_before;
+  uint64_t own_errors = errors > nested ? errors - nested : 0;
   if (own_errors > 0 || mark_failed) ++spec->stats.failed;
   mark_failed = failed_outer;
-  if (c.script) nested_errors_ += stats_.total_error_replies - errors_before;
+  if (call_depth_ > 1) nested_errors_ += own_errors;
   if (propagating() && !prop_replaced_ && stats_.dirty != dirty_before &&
       (all_flags_of(*spec) & kCmdWrite)) {
     if (exec_depth == 0 && prop_queue_.empty()) {
