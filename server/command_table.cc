@@ -3,6 +3,7 @@
 #include <sstream>
 #include <utility>
 
+#include "datastructs/latency_histogram.h"
 #include "datastructs/numbers.h"
 
 namespace sable {
@@ -117,6 +118,8 @@ void CommandSpec::KeyPositions(ArgList args, std::vector<int>* out) const {
 std::string CommandSpec::FullName() const {
   return parent ? parent->name + "|" + name : name;
 }
+
+void LatencyHistogramFree::operator()(LatencyHistogram* h) const { delete h; }
 
 CommandTable::CommandTable() {
   RegisterStringCommands(*this);

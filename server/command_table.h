@@ -11,14 +11,18 @@
 #include <unordered_map>
 #include <vector>
 
-#include "datastructs/latency_histogram.h"
-
 namespace sable {
 
 class Server;
 class Connection;
 class ReplyWriter;
 struct CommandSpec;
+class LatencyHistogram;  // datastructs/latency_histogram.h
+
+// Frees a command's latency histogram (defined where the type is complete).
+struct LatencyHistogramFree {
+  void operator()(LatencyHistogram* h) const;
+};
 
 using ArgList = std::span<const std::string_view>;
 
@@ -74,17 +78,9 @@ struct CommandStats {
   uint64_t usec = 0;
   uint64_t rejected = 0;
   uint64_t failed = 0;
-  // INFO latencystats: allocated by the first sample, so a command never called costs a null
-  // pointer. CONFIG RESETSTAT drops it.
-  std::unique_ptr<LatencyHistogram> latency;
-
-  // One call of `us` microseconds, recorded as Redis does: in nanoseconds, at microsecond
-  // resolution (a call under 1 us counts as 1 ns).
-  void RecordLatency(int64_t us) {
-    if (latency == nullptr) [[unlikely]]
-      latency = std::make_unique<LatencyHistogram>();
-    latency->Record(us * 1000);
-  }
+  // INFO latencystats: allocated by the first sample (Server::Call records them), so a command
+  // never called costs a null pointer. CONFIG RESETSTAT drops it.
+  std::unique_ptr<LatencyHistogram, LatencyHistogramFree> latency;
 };
 
 struct CommandSpec {

@@ -13,6 +13,7 @@
 #endif
 
 #include "datastructs/glob.h"
+#include "datastructs/latency_histogram.h"
 #include "server/aof.h"
 #include "server/child.h"
 #include "server/commands/util.h"
@@ -277,6 +278,7 @@ void AppendLatencyStats(std::string& out, const CommandSpec& c,
 // Percentiles of each command's latency histogram (none while latency-tracking is off).
 std::string InfoLatencyStats(Server& s) {
   std::string out = "# Latencystats\r\n";
+  s.FlushLatencySample();
   const Config& cfg = s.config();
   if (!cfg.latency_tracking) return out;
   std::vector<std::string> labels;
@@ -406,6 +408,7 @@ void ConfigResetStat(CommandContext& ctx) {
   st.total_error_replies = st.unexpected_error_replies = 0;
   st.errors.clear();
   s.keyspace().stats = KeyspaceStats{};
+  s.FlushLatencySample();
   for (const CommandSpec* c : s.commands().all()) {
     c->stats = CommandStats{};
     for (const auto& sub : c->subcommands) sub->stats = CommandStats{};
