@@ -37,4 +37,19 @@ int64_t LatencyHistogram::ValueAtPercentile(double percentile) const {
   return percentile == 0.0 ? LowestInSlot(slot) : HighestInSlot(slot);
 }
 
+std::vector<LatencyHistogram::CdfPoint> LatencyHistogram::LogCdf(int64_t first) const {
+  std::vector<CdfPoint> out;
+  uint64_t cumulative = 0;
+  size_t next = 0;  // the first slot not yet added
+  for (int64_t level = first; cumulative < total_ && level > 0; level *= 2) {
+    size_t upto = SlotOf(level);
+    if (upto >= kSlots) upto = kSlots - 1;
+    uint64_t before = cumulative;
+    for (; next <= upto; ++next) cumulative += counts_[next];
+    if (cumulative > before) out.push_back({HighestInSlot(upto), cumulative});
+    if (upto == kSlots - 1) break;
+  }
+  return out;
+}
+
 }  // namespace sable

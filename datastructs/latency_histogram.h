@@ -17,6 +17,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace sable {
 
@@ -39,6 +40,17 @@ class LatencyHistogram {
   }
 
   uint64_t total() const { return total_; }
+
+  // A cumulative distribution at powers of two, as HDR's logarithmic iteration gives it (Redis's
+  // LATENCY HISTOGRAM): for the levels first, 2*first, 4*first, ... the highest value of the
+  // slot holding the level, with the count of samples up to and including that slot. Levels
+  // that add no samples are left out; the last point is the first level reaching the largest
+  // sample. A level past the last slot reports the last slot. Empty when there are no samples.
+  struct CdfPoint {
+    int64_t highest;
+    uint64_t cumulative;
+  };
+  std::vector<CdfPoint> LogCdf(int64_t first) const;
 
   // HDR's hdr_value_at_percentile: the smallest slot whose cumulative count reaches
   // round(percentile/100 * total) (at least 1), reported as the highest value that slot holds

@@ -165,4 +165,11 @@ const CommandSpec* CommandTable::Find(std::string_view name) const {
   return it == by_name_.end() ? nullptr : it->second.get();
 }
 
+const CommandSpec* CommandTable::FindByFullName(std::string_view name) const {
+  size_t bar = name.find('|');
+  if (bar == std::string_view::npos) return Find(name);
+  const CommandSpec* p = Find(name.substr(0, bar));
+  return p ? p->FindSub(name.substr(bar + 1)) : nullptr;
+}
+
 }  // namespace sable

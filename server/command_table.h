@@ -128,6 +128,8 @@ class CommandTable {
   // Adds a subcommand row under `parent` (row name is the subcommand alone).
   CommandSpec* AddSub(CommandSpec* parent, const CommandRow& row);
   const CommandSpec* Find(std::string_view name) const;  // case-insensitive
+  // A command or, as "container|sub", a subcommand (Redis's lookupCommandBySds).
+  const CommandSpec* FindByFullName(std::string_view name) const;
   const std::vector<CommandSpec*>& all() const { return ordered_; }
   size_t size() const { return ordered_.size(); }
 

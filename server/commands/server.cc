@@ -635,7 +635,39 @@ void LatencyGraph(CommandContext& ctx) {
   ctx.reply.Verbatim(out);
 }
 
-void LatencyHistogramCmd(CommandContext& ctx) { ctx.reply.Map(0); }
+// Command name -> {calls, histogram_usec: {usec: cumulative calls}} at powers of two from
+// 1024 ns (fillCommandCDF). Named commands (a container stands for its subcommands) or all.
+void LatencyHistogramCmd(CommandContext& ctx) {
+  ctx.server.FlushLatencySample();
+  std::vector<const CommandSpec*> with;
+  auto add = [&with](const CommandSpec& c, bool subs) {
+    if (c.stats.latency != nullptr) with.push_back(&c);
+    if (subs)
+      for (const auto& s : c.subcommands)
+        if (s->stats.latency != nullptr) with.push_back(s.get());
+  };
+  if (ctx.args.size() == 2) {
+    for (const CommandSpec* c : ctx.server.commands().all()) add(*c, true);
+  } else {
+    for (size_t i = 2; i < ctx.args.size(); ++i)
+      if (const CommandSpec* c = ctx.server.commands().FindByFullName(ctx.args[i])) add(*c, true);
+  }
+  ReplyWriter& w = ctx.reply;
+  w.Map(with.size());
+  for (const CommandSpec* c : with) {
+    w.Bulk(c->FullName());
+    w.Map(2);
+    w.Bulk("calls");
+    w.Integer(static_cast<int64_t>(c->stats.latency->total()));
+    w.Bulk("histogram_usec");
+    auto cdf = c->stats.latency->LogCdf(1024);
+    w.Map(cdf.size());
+    for (const auto& p : cdf) {
+      w.Integer(p.highest / 1000);
+      w.Integer(static_cast<int64_t>(p.cumulative));
+    }
+  }
+}
 
 void LatencyHelp(CommandContext& ctx) {
   static const char* kLines[] = {

@@ -126,5 +126,28 @@ TEST_CASE("LatencyHistogram: matches the rank-based reference on random samples"
   }
 }
 
+TEST_CASE("LatencyHistogram: LogCdf at powers of two from 1024 ns, as LATENCY HISTOGRAM") {
+  auto h = Make();
+  CHECK(h->LogCdf(1024).empty());
+  for (int64_t v : {1, 1000, 1500, 5000, 2000000}) h->Record(v);
+  auto cdf = h->LogCdf(1024);
+  REQUIRE(cdf.size() == 4);  // the 4096 level adds nothing and is left out
+  CHECK(cdf[0].highest == 1031);  // slot [1024, 1031]: 1 and 1000
+  CHECK(cdf[0].cumulative == 2);
+  CHECK(cdf[1].highest == 2063);
+  CHECK(cdf[1].cumulative == 3);
+  CHECK(cdf[2].highest == 8255);
+  CHECK(cdf[2].cumulative == 4);
+  CHECK(cdf[3].highest == 2097152 + 16383);
+  CHECK(cdf[3].cumulative == 5);
+  // A sample past the last level's slot: the 2^30 level lies beyond the last slot, which is
+  // reported instead.
+  h->Record(LatencyHistogram::kHighest);
+  cdf = h->LogCdf(1024);
+  REQUIRE(cdf.size() == 5);
+  CHECK(cdf[4].highest == (int64_t{1} << 30) - 1);
+  CHECK(cdf[4].cumulative == 6);
+}
+
 }  // namespace
 }  // namespace sable
