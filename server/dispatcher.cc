@@ -300,9 +300,10 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
     FeedMonitors(c, args);
   if (!parked) {
     spec->stats.usec += static_cast<uint64_t>(dur);
-    // INFO latencystats. A served blocked command counts the call that blocked too; the AOF
-    // loading client (id 0) records nothing, as Redis does not time replayed commands.
-    if (config_->latency_tracking && c.id() != 0) {
+    // INFO latencystats. A served blocked command counts the call that blocked too. As in
+    // Redis, commands replayed from the AOF (its client has id 0) and commands of scripts run
+    // while loading record nothing.
+    if (config_->latency_tracking && (c.id() != 0 || (c.script && loading_.depth == 0))) {
       if (pending_latency_ != nullptr) RecordLatency(*pending_latency_, pending_latency_us_);
       pending_latency_ = &spec->stats;
       pending_latency_us_ = reprocessing_ == &c ? c.block.first_run_us + dur : dur;
