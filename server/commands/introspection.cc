@@ -152,7 +152,8 @@ void CommandDocs(CommandContext& ctx) {
     list.assign(ctx.server.commands().all().begin(), ctx.server.commands().all().end());
   } else {
     for (size_t i = 2; i < ctx.args.size(); ++i)
-      if (const CommandSpec* c = ctx.server.commands().FindByFullName(ctx.args[i])) list.push_back(c);
+      if (const CommandSpec* c = ctx.server.commands().FindByFullName(ctx.args[i]))
+        list.push_back(c);
   }
   ctx.reply.Map(list.size());
   for (const CommandSpec* c : list) {

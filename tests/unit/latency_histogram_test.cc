@@ -83,7 +83,8 @@ TEST_CASE("LatencyHistogram: samples are clamped to [1 ns, 1 s]") {
   CHECK(h->ValueAtPercentile(100) == 1);
   h->Record(int64_t{5} * LatencyHistogram::kHighest);
   int64_t top = h->ValueAtPercentile(100);
-  CHECK(top == LatencyHistogram::HighestInSlot(LatencyHistogram::SlotOf(LatencyHistogram::kHighest)));
+  CHECK(top ==
+        LatencyHistogram::HighestInSlot(LatencyHistogram::SlotOf(LatencyHistogram::kHighest)));
 }
 
 TEST_CASE("LatencyHistogram: percentiles as Redis reports them") {
@@ -131,7 +132,7 @@ TEST_CASE("LatencyHistogram: LogCdf at powers of two from 1024 ns, as LATENCY HI
   CHECK(h->LogCdf(1024).empty());
   for (int64_t v : {1, 1000, 1500, 5000, 2000000}) h->Record(v);
   auto cdf = h->LogCdf(1024);
-  REQUIRE(cdf.size() == 4);  // the 4096 level adds nothing and is left out
+  REQUIRE(cdf.size() == 4);       // the 4096 level adds nothing and is left out
   CHECK(cdf[0].highest == 1031);  // slot [1024, 1031]: 1 and 1000
   CHECK(cdf[0].cumulative == 2);
   CHECK(cdf[1].highest == 2063);
