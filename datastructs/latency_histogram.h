@@ -9,8 +9,9 @@
 // is k*128 + (v >> k), where k = max(0, bit_width(v) - 8): one count-leading-zeros, a shift and an
 // add, so Record is a handful of instructions. Values outside [kLowest, kHighest] are clamped.
 //
-// One histogram is a flat array of 3,072 counters (24 KiB): callers allocate it only once there
-// is a first sample to record.
+// One histogram is a flat array of 3,072 counters, exactly 24 KiB (an allocator size class; the
+// sample count is summed when asked for): callers allocate it only once there is a first sample
+// to record.
 #ifndef SABLE_DATASTRUCTS_LATENCY_HISTOGRAM_H_
 #define SABLE_DATASTRUCTS_LATENCY_HISTOGRAM_H_
 
@@ -36,10 +37,10 @@ class LatencyHistogram {
     if (ns < kLowest) ns = kLowest;
     if (ns > kHighest) ns = kHighest;
     ++counts_[SlotOf(ns)];
-    ++total_;
   }
 
-  uint64_t total() const { return total_; }
+  // The number of samples (a sum over all slots).
+  uint64_t total() const;
 
   // A cumulative distribution at powers of two, as HDR's logarithmic iteration gives it (Redis's
   // LATENCY HISTOGRAM): for the levels first, 2*first, 4*first, ... the highest value of the
@@ -66,7 +67,6 @@ class LatencyHistogram {
   static int64_t HighestInSlot(size_t slot);
 
  private:
-  uint64_t total_ = 0;
   uint64_t counts_[kSlots] = {};
 };
 

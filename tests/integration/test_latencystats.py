@@ -332,3 +332,25 @@ def test_commands_replayed_from_the_aof_are_not_recorded(spawn, tmp_path):
         lines = latency_lines(c)
         assert "set" not in lines and "incr" not in lines and "eval" not in lines
         assert "get" in lines
+
+
+def test_a_histogram_costs_about_24_kib_on_a_commands_first_call(conn):
+    # As Redis's HDR histogram (3,072 counters of 8 bytes): allocated by a command's first call
+    # only; the tracking unit of the TCL suite sets maxmemory 100 KB above used_memory and
+    # then runs a few first calls.
+    conn.call("PING")
+
+    def used():
+        return int(helpers_info(conn, "memory")["used_memory"])
+
+    used()
+    used()
+    before = used()
+    conn.call("GETRANGE", "nokey", "0", "1")  # never called before in this server
+    conn.call("PING")
+    grown = used() - before
+    assert 24 * 1024 <= grown < 26000
+    before = used()
+    conn.call("GETRANGE", "nokey", "0", "1")
+    conn.call("PING")
+    assert used() - before < 1024

@@ -68,6 +68,10 @@ TEST_CASE("LatencyHistogram: every value lies in its slot, slots tile the range"
   }
 }
 
+TEST_CASE("LatencyHistogram: exactly 24 KiB, an allocator size class") {
+  CHECK(sizeof(LatencyHistogram) == 24 * 1024);
+}
+
 TEST_CASE("LatencyHistogram: empty histogram") {
   auto h = Make();
   CHECK(h->total() == 0);
