@@ -26,6 +26,9 @@ struct BlockState {
   bool wake_on_delete = false;
   const CommandSpec* spec = nullptr;
   std::vector<std::string> args;   // the command to run again
+  // How long the call that blocked ran: the served call's latency sample adds it (Redis's
+  // updateStatsOnUnblock records that call's duration plus the time to serve it).
+  int64_t first_run_us = 0;
 };
 
 }  // namespace sable

@@ -4,6 +4,7 @@
 #include <sstream>
 #include <utility>
 
+#include "datastructs/latency_histogram.h"
 #include "datastructs/numbers.h"
 
 namespace sable {
@@ -146,6 +147,8 @@ std::string CommandSpec::FullName() const {
   return parent ? parent->name + "|" + name : name;
 }
 
+void LatencyHistogramFree::operator()(LatencyHistogram* h) const { delete h; }
+
 CommandTable::CommandTable() {
   RegisterStringCommands(*this);
   RegisterKeyCommands(*this);
@@ -193,6 +196,13 @@ CommandSpec* CommandTable::AddSub(CommandSpec* parent, const CommandRow& row) {
 const CommandSpec* CommandTable::Find(std::string_view name) const {
   auto it = by_name_.find(name);
   return it == by_name_.end() ? nullptr : it->second.get();
+}
+
+const CommandSpec* CommandTable::FindByFullName(std::string_view name) const {
+  size_t bar = name.find('|');
+  if (bar == std::string_view::npos) return Find(name);
+  const CommandSpec* p = Find(name.substr(0, bar));
+  return p ? p->FindSub(name.substr(bar + 1)) : nullptr;
 }
 
 }  // namespace sable

@@ -19,6 +19,12 @@ class Server;
 class Connection;
 class ReplyWriter;
 struct CommandSpec;
+class LatencyHistogram;  // datastructs/latency_histogram.h
+
+// Frees a command's latency histogram (defined where the type is complete).
+struct LatencyHistogramFree {
+  void operator()(LatencyHistogram* h) const;
+};
 
 struct CommandContext {
   Server& server;
@@ -74,6 +80,9 @@ struct CommandStats {
   uint64_t usec = 0;
   uint64_t rejected = 0;
   uint64_t failed = 0;
+  // INFO latencystats: allocated by the first sample (Server::Call records them), so a command
+  // never called costs a null pointer. CONFIG RESETSTAT drops it.
+  std::unique_ptr<LatencyHistogram, LatencyHistogramFree> latency;
 };
 
 struct CommandSpec {
@@ -125,6 +134,8 @@ class CommandTable {
   // Adds a subcommand row under `parent` (row name is the subcommand alone).
   CommandSpec* AddSub(CommandSpec* parent, const CommandRow& row);
   const CommandSpec* Find(std::string_view name) const;  // case-insensitive
+  // A command or, as "container|sub", a subcommand (Redis's lookupCommandBySds).
+  const CommandSpec* FindByFullName(std::string_view name) const;
   const std::vector<CommandSpec*>& all() const { return ordered_; }
   size_t size() const { return ordered_.size(); }
 

@@ -104,6 +104,36 @@ bool ParseMemory(std::string_view s, int64_t* out) {
   return true;
 }
 
+std::string PercentileText(double p) {
+  std::string s = fmt::format("{:f}", p);
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  return s;
+}
+
+// latency-tracking-info-percentiles: each word a double in [0, 100]; no words (or one empty
+// word) is an empty list. The canonical text lists them as PercentileText, space separated.
+std::string Config::PercentilesText(const std::vector<std::string>& args,
+                                    std::string* canon) const {
+  std::vector<std::string> words = args;
+  // One argument holding several words (a config file line "name \"50 99\"", --name "50 99").
+  if (args.size() == 1 && args[0].find(' ') != std::string::npos && !SplitArgs(args[0], &words))
+    return "Invalid latency-tracking-info-percentiles parameters";
+  if (words.size() == 1 && words[0].empty()) words.clear();
+  std::vector<std::string> out;
+  for (const auto& w : words) {
+    double p;
+    if (!StringToDouble(w, &p)) return "Invalid latency-tracking-info-percentiles parameters";
+    if (p > 100.0 || p < 0.0)
+      return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
+    out.push_back(PercentileText(p));
+  }
+  *canon = Join(out);
+  return "";
+}
+
 Config::Config() {
   for (const auto& r : kTable) entries_[r.name] = Entry{r.kind, r.def, r.enums};
   for (const auto& r : kHiddenTable) entries_[r.name] = Entry{r.kind, r.def, r.enums};
@@ -300,6 +330,9 @@ std::string Config::SetArgs(const std::string& name, const std::vector<std::stri
   } else if (name == "client-output-buffer-limit") {
     std::string err = OutputBufferLimitsText(args, &canon);
     if (!err.empty()) return err;
+  } else if (name == "latency-tracking-info-percentiles") {
+    std::string err = PercentilesText(args, &canon);
+    if (!err.empty()) return err;
   } else {
     canon = Join(args);
   }
@@ -334,6 +367,13 @@ void Config::Mirror(const std::string& name) {
   else if (name == "slowlog-log-slower-than") slowlog_log_slower_than = i64();
   else if (name == "slowlog-max-len") slowlog_max_len = i64();
   else if (name == "latency-monitor-threshold") latency_monitor_threshold = i64();
+  else if (name == "latency-tracking") latency_tracking = v == "yes";
+  else if (name == "latency-tracking-info-percentiles") {
+    latency_tracking_info_percentiles.clear();
+    std::istringstream is(v);
+    double p;
+    while (is >> p) latency_tracking_info_percentiles.push_back(p);
+  }
   else if (name == "maxmemory") maxmemory = i64();
   else if (name == "loglevel") loglevel = v;
   else if (name == "logfile") logfile = v;
@@ -494,6 +534,18 @@ std::string Config::Set(std::string_view name, std::string_view value) {
   // Multi-word settings take their words as separate arguments.
   auto split = [&n](std::string_view v) {
     std::vector<std::string> args{std::string(v)};
+    if (n == "latency-tracking-info-percentiles") {
+      // Split on single spaces, as Redis does for CONFIG SET of a multi-argument setting
+      // (so doubled spaces give an empty, invalid word); "" is an empty list.
+      args.clear();
+      for (size_t from = 0; !v.empty() && from <= v.size();) {
+        size_t sp = v.find(' ', from);
+        if (sp == std::string_view::npos) sp = v.size();
+        args.emplace_back(v.substr(from, sp - from));
+        from = sp + 1;
+      }
+      return args;
+    }
     if (n == "save" || n == "bind" || n == "shutdown-on-sigint" || n == "shutdown-on-sigterm") {
       args.clear();
       std::istringstream is{std::string(v)};

@@ -68,6 +68,9 @@ class Config {
   int64_t slowlog_log_slower_than = 10000;
   int64_t slowlog_max_len = 128;
   int64_t latency_monitor_threshold = 0;
+  // Per-command latency histograms (INFO latencystats) and the percentiles INFO reports.
+  bool latency_tracking = true;
+  std::vector<double> latency_tracking_info_percentiles{50.0, 99.0, 99.9};
   int64_t maxmemory = 0;
   std::string loglevel = "notice";
   std::string logfile;
@@ -112,6 +115,7 @@ class Config {
   std::string SetArgs(const std::string& name, const std::vector<std::string>& args);
   std::string OutputBufferLimitsText(const std::vector<std::string>& args,
                                      std::string* canon) const;
+  std::string PercentilesText(const std::vector<std::string>& args, std::string* canon) const;
 
   std::map<std::string, Entry> entries_;
   std::map<std::string, std::string> aliases_;  // alias -> canonical
@@ -120,5 +124,9 @@ class Config {
 
 // Parses "1gb", "100mb", "10k" etc. like Redis's memtoull. Returns false on junk.
 bool ParseMemory(std::string_view s, int64_t* out);
+
+// A percentile as Redis prints it in config values and INFO labels: "%f" with trailing zeros
+// (then a trailing '.') removed, so 99.9 is "99.9" and 50.0 is "50".
+std::string PercentileText(double p);
 
 }  // namespace sable

@@ -225,6 +225,9 @@ class Server {
   size_t replica_count() const { return replicas_.size(); }
   // Errors a script's commands got before running (rejections): counted, but not as EVAL's.
   void AddNestedErrors(uint64_t n) { nested_errors_ += n; }
+  // Records the latest call's latency sample, still held back (see pending_latency_); called
+  // before the histograms are read or reset.
+  void FlushLatencySample();
 
   // Blocking commands (see blocking.h). A handler with nothing to serve calls BlockClient and
   // returns without replying; in MULTI it must reply with its timeout value instead.
@@ -364,7 +367,12 @@ class Server {
   ChildProcess child_;
   int64_t last_child_info_ms_ = 0;
   std::unique_ptr<LuaEngine> lua_;
-  uint64_t nested_errors_ = 0;  // error replies of commands run by scripts
+  uint64_t nested_errors_ = 0;  // error replies of commands run by scripts, EXEC
+  // The latest call's latency sample, recorded at the end of the next call (or by
+  // FlushLatencySample): its duration is then long known, so the histogram update adds no
+  // latency to the dependency chain that ends every command.
+  CommandStats* pending_latency_ = nullptr;
+  int64_t pending_latency_us_ = 0;
   CommandTable commands_;
   std::unique_ptr<Acl> acl_;
   ServerStats stats_;

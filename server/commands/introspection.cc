@@ -155,13 +155,6 @@ void ReplyCommandInfo(ReplyWriter& w, const CommandSpec& c) {
   for (const auto& s : c.subcommands) ReplyCommandInfo(w, *s);
 }
 
-const CommandSpec* FindByFullName(Server& s, std::string_view name) {
-  size_t bar = name.find('|');
-  if (bar == std::string_view::npos) return s.commands().Find(name);
-  const CommandSpec* p = s.commands().Find(name.substr(0, bar));
-  return p ? p->FindSub(name.substr(bar + 1)) : nullptr;
-}
-
 void Command(CommandContext& ctx) {
   auto& all = ctx.server.commands().all();
   ctx.reply.Array(all.size());
@@ -176,7 +169,7 @@ void CommandInfo(CommandContext& ctx) {
   if (ctx.args.size() == 2) return Command(ctx);
   ctx.reply.Array(ctx.args.size() - 2);
   for (size_t i = 2; i < ctx.args.size(); ++i) {
-    const CommandSpec* c = FindByFullName(ctx.server, ctx.args[i]);
+    const CommandSpec* c = ctx.server.commands().FindByFullName(ctx.args[i]);
     if (c) {
       ReplyCommandInfo(ctx.reply, *c);
     } else {
@@ -288,7 +281,8 @@ void CommandDocs(CommandContext& ctx) {
     list.assign(ctx.server.commands().all().begin(), ctx.server.commands().all().end());
   } else {
     for (size_t i = 2; i < ctx.args.size(); ++i)
-      if (const CommandSpec* c = FindByFullName(ctx.server, ctx.args[i])) list.push_back(c);
+      if (const CommandSpec* c = ctx.server.commands().FindByFullName(ctx.args[i]))
+        list.push_back(c);
   }
   ctx.reply.Map(list.size());
   for (const CommandSpec* c : list) {

@@ -13,6 +13,7 @@
 #endif
 
 #include "datastructs/glob.h"
+#include "datastructs/latency_histogram.h"
 #include "server/aof.h"
 #include "server/child.h"
 #include "server/commands/util.h"
@@ -258,6 +259,36 @@ std::string InfoErrorStats(Server& s) {
   return out;
 }
 
+void AppendLatencyStats(std::string& out, const CommandSpec& c,
+                        const std::vector<std::string>& labels,
+                        const std::vector<double>& percentiles) {
+  if (c.stats.latency != nullptr) {
+    out += "latency_percentiles_usec_";
+    out += c.FullName();
+    out += ':';
+    for (size_t i = 0; i < percentiles.size(); ++i) {
+      if (i) out += ',';
+      double us = static_cast<double>(c.stats.latency->ValueAtPercentile(percentiles[i])) / 1000;
+      out += fmt::format("p{}={:.3f}", labels[i], us);
+    }
+    out += "\r\n";
+  }
+  for (const auto& sub : c.subcommands) AppendLatencyStats(out, *sub, labels, percentiles);
+}
+
+// Percentiles of each command's latency histogram (none while latency-tracking is off).
+std::string InfoLatencyStats(Server& s) {
+  std::string out = "# Latencystats\r\n";
+  s.FlushLatencySample();
+  const Config& cfg = s.config();
+  if (!cfg.latency_tracking) return out;
+  std::vector<std::string> labels;
+  for (double p : cfg.latency_tracking_info_percentiles) labels.push_back(PercentileText(p));
+  for (const CommandSpec* c : s.commands().all())
+    AppendLatencyStats(out, *c, labels, cfg.latency_tracking_info_percentiles);
+  return out;
+}
+
 std::string InfoKeyspace(Server& s) {
   std::string out = "# Keyspace\r\n";
   Keyspace& ks = s.keyspace();
@@ -287,7 +318,7 @@ const Section kSections[] = {
     {"modules", [](Server&) { return std::string("# Modules\r\n"); }, true},
     {"commandstats", InfoCommandStats, false},
     {"errorstats", InfoErrorStats, true},
-    {"latencystats", [](Server&) { return std::string("# Latencystats\r\n"); }, false},
+    {"latencystats", InfoLatencyStats, false},
     {"cluster", [](Server&) { return std::string("# Cluster\r\ncluster_enabled:0\r\n"); }, true},
     {"keyspace", InfoKeyspace, true},
 };
@@ -378,6 +409,7 @@ void ConfigResetStat(CommandContext& ctx) {
   st.total_error_replies = st.unexpected_error_replies = 0;
   st.errors.clear();
   s.keyspace().stats = KeyspaceStats{};
+  s.FlushLatencySample();
   for (const CommandSpec* c : s.commands().all()) {
     c->stats = CommandStats{};
     for (const auto& sub : c->subcommands) sub->stats = CommandStats{};
@@ -604,7 +636,39 @@ void LatencyGraph(CommandContext& ctx) {
   ctx.reply.Verbatim(out);
 }
 
-void LatencyHistogram(CommandContext& ctx) { ctx.reply.Map(0); }
+// Command name -> {calls, histogram_usec: {usec: cumulative calls}} at powers of two from
+// 1024 ns (fillCommandCDF). Named commands (a container stands for its subcommands) or all.
+void LatencyHistogramCmd(CommandContext& ctx) {
+  ctx.server.FlushLatencySample();
+  std::vector<const CommandSpec*> with;
+  auto add = [&with](const CommandSpec& c, bool subs) {
+    if (c.stats.latency != nullptr) with.push_back(&c);
+    if (subs)
+      for (const auto& s : c.subcommands)
+        if (s->stats.latency != nullptr) with.push_back(s.get());
+  };
+  if (ctx.args.size() == 2) {
+    for (const CommandSpec* c : ctx.server.commands().all()) add(*c, true);
+  } else {
+    for (size_t i = 2; i < ctx.args.size(); ++i)
+      if (const CommandSpec* c = ctx.server.commands().FindByFullName(ctx.args[i])) add(*c, true);
+  }
+  ReplyWriter& w = ctx.reply;
+  w.Map(with.size());
+  for (const CommandSpec* c : with) {
+    w.Bulk(c->FullName());
+    w.Map(2);
+    w.Bulk("calls");
+    w.Integer(static_cast<int64_t>(c->stats.latency->total()));
+    w.Bulk("histogram_usec");
+    auto cdf = c->stats.latency->LogCdf(1024);
+    w.Map(cdf.size());
+    for (const auto& p : cdf) {
+      w.Integer(p.highest / 1000);
+      w.Integer(static_cast<int64_t>(p.cumulative));
+    }
+  }
+}
 
 void LatencyHelp(CommandContext& ctx) {
   static const char* kLines[] = {
@@ -786,7 +850,7 @@ void RegisterServerCommands(CommandTable& t) {
   CommandSpec* l = t.Add({"latency", -2, "", 0, 0, 0, "@slow", nullptr, g,
                           "A container for latency diagnostics commands", "2.8.13"});
   t.AddSub(l, {"graph", 3, adm, 0, 0, 0, acl_adm, LatencyGraph, g});
-  t.AddSub(l, {"histogram", -2, adm, 0, 0, 0, acl_adm, LatencyHistogram, g});
+  t.AddSub(l, {"histogram", -2, adm, 0, 0, 0, acl_adm, LatencyHistogramCmd, g});
   t.AddSub(l, {"history", 3, adm, 0, 0, 0, acl_adm, LatencyHistory, g});
   t.AddSub(l, {"doctor", 2, adm, 0, 0, 0, acl_adm, LatencyDoctor, g});
   t.AddSub(l, {"help", 2, "loading stale", 0, 0, 0, "@slow", LatencyHelp, g});
