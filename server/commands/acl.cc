@@ -290,8 +290,7 @@ void AclHelp(CommandContext& ctx) {
       "    Return the current connection username.",
       "HELP",
       "    Prints this help."};
-  ctx.reply.Array(std::size(kLines));
-  for (const char* l : kLines) ctx.reply.Simple(l);
+  ReplyHelp(ctx, kLines);
 }
 
 }  // namespace

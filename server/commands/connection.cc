@@ -573,8 +573,7 @@ void ClientHelp(CommandContext& ctx) {
       "    Protect current client connection from eviction.",
       "HELP",
       "    Prints this help."};
-  ctx.reply.Array(std::size(kLines));
-  for (const char* l : kLines) ctx.reply.Simple(l);
+  ReplyHelp(ctx, kLines);
 }
 
 }  // namespace

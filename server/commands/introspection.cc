@@ -385,8 +385,7 @@ void CommandHelp(CommandContext& ctx) {
       "GETKEYSANDFLAGS <full-command>",
       "    Return the keys and the access flags from a full Redis command.",
       "HELP", "    Print this help."};
-  ctx.reply.Array(std::size(kLines));
-  for (const char* l : kLines) ctx.reply.Simple(l);
+  ReplyHelp(ctx, kLines);
 }
 
 // ---- DEBUG ----
@@ -500,8 +499,7 @@ void Debug(CommandContext& ctx) {
         "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
         "JMAP", "    Not supported.",
         "HELP", "    Print this help."};
-    ctx.reply.Array(std::size(kLines));
-    for (const char* l : kLines) ctx.reply.Simple(l);
+    ReplyHelp(ctx, kLines);
   } else if (EqNoCase(sub, "sleep") && argc == 3) {
     double secs;
     if (!StringToDouble(ctx.args[2], &secs)) {

@@ -360,8 +360,7 @@ void ObjectHelp(CommandContext& ctx) {
       "    <key>.",
       "HELP",
       "    Print this help."};
-  ctx.reply.Array(std::size(kLines));
-  for (const char* l : kLines) ctx.reply.Simple(l);
+  ReplyHelp(ctx, kLines);
 }
 
 void Keys(CommandContext& ctx) {

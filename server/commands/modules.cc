@@ -43,8 +43,7 @@ void ModuleHelp(CommandContext& ctx) {
       "    Unload a module.",
       "HELP",
       "    Prints this help."};
-  ctx.reply.Array(std::size(kLines));
-  for (const char* l : kLines) ctx.reply.Simple(l);
+  ReplyHelp(ctx, kLines);
 }
 
 }  // namespace

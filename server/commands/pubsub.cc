@@ -114,8 +114,7 @@ void PubsubHelp(CommandContext& ctx) {
       "    Return the number of subscribers for the specified shard level channel(s)",
       "HELP",
       "    Prints this help."};
-  ctx.reply.Array(std::size(kLines));
-  for (const char* l : kLines) ctx.reply.Simple(l);
+  ReplyHelp(ctx, kLines);
 }
 
 }  // namespace

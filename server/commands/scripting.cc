@@ -67,8 +67,7 @@ void ScriptHelp(CommandContext& ctx) {
       "    Load a script into the scripts cache without executing it.",
       "HELP",
       "    Prints this help."};
-  ctx.reply.Array(std::size(kLines));
-  for (const char* l : kLines) ctx.reply.Simple(l);
+  ReplyHelp(ctx, kLines);
 }
 
 void FunctionFlush(CommandContext& ctx) {
@@ -267,8 +266,7 @@ void FunctionHelp(CommandContext& ctx) {
       "      in case of functions name collision with another library).",
       "HELP",
       "    Prints this help."};
-  ctx.reply.Array(std::size(kLines));
-  for (const char* l : kLines) ctx.reply.Simple(l);
+  ReplyHelp(ctx, kLines);
 }
 
 void FCall(CommandContext& ctx) { ctx.server.lua().FCall(ctx, false); }

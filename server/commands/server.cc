@@ -436,8 +436,7 @@ void ConfigHelp(CommandContext& ctx) {
       "RESETSTAT", "    Reset statistics reported by the INFO command.",
       "REWRITE", "    Rewrite the configuration file.",
       "HELP", "    Print this help."};
-  ctx.reply.Array(std::size(kLines));
-  for (const char* l : kLines) ctx.reply.Simple(l);
+  ReplyHelp(ctx, kLines);
 }
 
 void Time(CommandContext& ctx) {
@@ -567,8 +566,7 @@ void SlowlogHelp(CommandContext& ctx) {
       "LEN", "    Return the length of the slowlog.",
       "RESET", "    Reset the slowlog.",
       "HELP", "    Print this help."};
-  ctx.reply.Array(std::size(kLines));
-  for (const char* l : kLines) ctx.reply.Simple(l);
+  ReplyHelp(ctx, kLines);
 }
 
 // ---- LATENCY ----
@@ -683,8 +681,7 @@ void LatencyHelp(CommandContext& ctx) {
       "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
       "    If no commands are specified then all histograms are replied.",
       "HELP", "    Print this help."};
-  ctx.reply.Array(std::size(kLines));
-  for (const char* l : kLines) ctx.reply.Simple(l);
+  ReplyHelp(ctx, kLines);
 }
 
 // ---- MEMORY ----
@@ -770,8 +767,7 @@ void MemoryHelp(CommandContext& ctx) {
       "    Return memory in bytes used by <key> and its value. Nested values are",
       "    sampled up to <count> times (default: 5, 0 means sample all).",
       "HELP", "    Print this help."};
-  ctx.reply.Array(std::size(kLines));
-  for (const char* l : kLines) ctx.reply.Simple(l);
+  ReplyHelp(ctx, kLines);
 }
 
 void Shutdown(CommandContext& ctx) {

@@ -132,6 +132,13 @@ inline void ReplyStringValue(CommandContext& ctx, const KvEntry* e) {
 // The access field (LRU clock or LFU counter, see Keyspace) for a new entry.
 inline uint32_t LruClock(CommandContext& ctx) { return Ks(ctx).InitialAccess(); }
 
+// A HELP reply (Redis's addReplyHelp): one status line per entry.
+template <size_t N>
+inline void ReplyHelp(CommandContext& ctx, const char* const (&lines)[N]) {
+  ctx.reply.Array(N);
+  for (const char* l : lines) ctx.reply.Simple(l);
+}
+
 // Blocking commands answer at once inside MULTI/EXEC and scripts (Redis's
 // CLIENT_DENY_BLOCKING). EXEC clears in_multi before replaying its queue; the server's EXEC
 // depth (also raised while a script runs) covers that case.
