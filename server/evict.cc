@@ -13,6 +13,7 @@
 
 #include "datastructs/numbers.h"
 #include "server/aof.h"
+#include "server/child.h"
 #include "server/connection.h"
 #include "server/log.h"
 #include "server/lua_engine.h"
@@ -50,12 +51,6 @@ uint64_t TimeLimitUs(int64_t tenacity) {
   if (tenacity <= 10) return 50 * static_cast<uint64_t>(std::max<int64_t>(tenacity, 0));
   if (tenacity < 100) return static_cast<uint64_t>(500.0 * std::pow(1.15, tenacity - 10.0));
   return UINT64_MAX;
-}
-
-int64_t NowUs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 
 }  // namespace
@@ -153,7 +148,7 @@ Server::EvictResult Server::PerformEvictions() {
   bool lfu = policy == Policy::kVolatileLfu || policy == Policy::kAllkeysLfu;
   bool ttl = policy == Policy::kVolatileTtl;
   uint64_t limit_us = TimeLimitUs(tenacity);
-  int64_t start = NowUs();
+  int64_t start = ChildProcess::MonotonicUs();
   // As Redis, only what the deletions themselves free counts: the invalidation messages and
   // events they cause must not make this call evict more (a feedback loop).
   size_t to_free = MemoryOverLimit(0), freed = 0;
@@ -217,7 +212,7 @@ Server::EvictResult Server::PerformEvictions() {
     NotifyKeyspaceEvent(kNotifyEvicted, "evicted", best_key, best_db);
     ++keys_freed;
     if (keys_freed % 16 == 0 && freed < to_free &&
-        static_cast<uint64_t>(NowUs() - start) > limit_us) {
+        static_cast<uint64_t>(ChildProcess::MonotonicUs() - start) > limit_us) {
       // The rest is done by a timer, between commands (Redis's startEvictionTimeProc).
       if (tracking_->has_pending()) tracking_->HandlePending();
       StartEvictionTimer();

@@ -96,6 +96,15 @@ void RawField(lua_State* L, const char* name) {
   lua_rawget(L, -2);
 }
 
+// Pushes t[name] of the table on the stack top; true if it has `type` (left on the stack),
+// else it is popped again.
+bool FieldIs(lua_State* L, const char* name, int type) {
+  RawField(L, name);
+  if (lua_type(L, -1) == type) return true;
+  lua_pop(L, 1);
+  return false;
+}
+
 // Raises the error table on the stack top.
 int RaiseError(lua_State* L, std::string_view msg) {
   PushErrorTable(L, msg);
@@ -183,35 +192,24 @@ void PushReply(lua_State* L, ReplyCursor& c) {
       }
       return;
     }
-    case '%': {
+    case '%':
+    case '~': {  // {map = {k = v ...}} / {set = {member = true ...}}
+      bool map = t == '%';
       int64_t n = c.Int();
       if (L) {
         lua_newtable(L);
-        lua_pushstring(L, "map");
+        lua_pushstring(L, map ? "map" : "set");
         lua_newtable(L);
       }
       for (int64_t j = 0; j < n; ++j) {
         PushReply(L, c);
-        PushReply(L, c);
-        if (L) lua_settable(L, -3);
-      }
-      if (L) lua_settable(L, -3);
-      return;
-    }
-    case '~': {
-      int64_t n = c.Int();
-      if (L) {
-        lua_newtable(L);
-        lua_pushstring(L, "set");
-        lua_newtable(L);
-      }
-      for (int64_t j = 0; j < n; ++j) {
-        PushReply(L, c);
-        if (L) {
+        if (map) {
+          PushReply(L, c);
+        } else if (L) {
           lua_checkstack(L, 1);
           lua_pushboolean(L, 1);
-          lua_settable(L, -3);
         }
+        if (L) lua_settable(L, -3);
       }
       if (L) lua_settable(L, -3);
       return;
@@ -325,19 +323,12 @@ void LuaToReply(Server& srv, ReplyWriter& w, int script_resp, lua_State* L) {
       w.Integer(LuaNumberToInt64(lua_tonumber(L, -1)));
       break;
     case LUA_TTABLE: {
-      lua_pushstring(L, "err");
-      lua_rawget(L, -2);
-      if (lua_type(L, -1) == LUA_TSTRING) {
+      if (FieldIs(L, "err", LUA_TSTRING)) {
+        size_t len;
+        const char* s = lua_tolstring(L, -1, &len);
+        std::string msg(s, len);
         lua_pop(L, 1);
-        std::string msg;
         bool ignore = false;
-        RawField(L, "err");
-        if (lua_isstring(L, -1)) {
-          size_t len;
-          const char* s = lua_tolstring(L, -1, &len);
-          msg.assign(s, len);
-        }
-        lua_pop(L, 1);
         RawField(L, "ignore_error_stats_update");
         if (lua_isboolean(L, -1)) ignore = lua_toboolean(L, -1);
         lua_pop(L, 1);
@@ -345,11 +336,7 @@ void LuaToReply(Server& srv, ReplyWriter& w, int script_resp, lua_State* L) {
         lua_pop(L, 1);
         return;
       }
-      lua_pop(L, 1);
-
-      lua_pushstring(L, "ok");
-      lua_rawget(L, -2);
-      if (lua_type(L, -1) == LUA_TSTRING) {
+      if (FieldIs(L, "ok", LUA_TSTRING)) {
         std::string ok = lua_tostring(L, -1);
         for (char& ch : ok)
           if (ch == '\r' || ch == '\n') ch = ' ';
@@ -357,20 +344,14 @@ void LuaToReply(Server& srv, ReplyWriter& w, int script_resp, lua_State* L) {
         lua_pop(L, 2);
         return;
       }
-      lua_pop(L, 1);
 
-      lua_pushstring(L, "double");
-      lua_rawget(L, -2);
-      if (lua_type(L, -1) == LUA_TNUMBER) {
+      if (FieldIs(L, "double", LUA_TNUMBER)) {
         w.Double(lua_tonumber(L, -1));
         lua_pop(L, 2);
         return;
       }
-      lua_pop(L, 1);
 
-      lua_pushstring(L, "big_number");
-      lua_rawget(L, -2);
-      if (lua_type(L, -1) == LUA_TSTRING) {
+      if (FieldIs(L, "big_number", LUA_TSTRING)) {
         size_t len;
         const char* s = lua_tolstring(L, -1, &len);
         std::string b(s, len);
@@ -380,11 +361,8 @@ void LuaToReply(Server& srv, ReplyWriter& w, int script_resp, lua_State* L) {
         lua_pop(L, 2);
         return;
       }
-      lua_pop(L, 1);
 
-      lua_pushstring(L, "verbatim_string");
-      lua_rawget(L, -2);
-      if (lua_type(L, -1) == LUA_TTABLE) {
+      if (FieldIs(L, "verbatim_string", LUA_TTABLE)) {
         lua_pushstring(L, "format");
         lua_rawget(L, -2);
         if (lua_type(L, -1) == LUA_TSTRING) {
@@ -402,11 +380,8 @@ void LuaToReply(Server& srv, ReplyWriter& w, int script_resp, lua_State* L) {
         }
         lua_pop(L, 1);
       }
-      lua_pop(L, 1);
 
-      lua_pushstring(L, "map");
-      lua_rawget(L, -2);
-      if (lua_type(L, -1) == LUA_TTABLE) {
+      if (FieldIs(L, "map", LUA_TTABLE)) {
         size_t n = 0;
         size_t h = w.BeginDeferred();
         lua_pushnil(L);
@@ -420,11 +395,8 @@ void LuaToReply(Server& srv, ReplyWriter& w, int script_resp, lua_State* L) {
         lua_pop(L, 2);
         return;
       }
-      lua_pop(L, 1);
 
-      lua_pushstring(L, "set");
-      lua_rawget(L, -2);
-      if (lua_type(L, -1) == LUA_TTABLE) {
+      if (FieldIs(L, "set", LUA_TTABLE)) {
         size_t n = 0;
         size_t h = w.BeginDeferred();
         lua_pushnil(L);
@@ -438,7 +410,6 @@ void LuaToReply(Server& srv, ReplyWriter& w, int script_resp, lua_State* L) {
         lua_pop(L, 2);
         return;
       }
-      lua_pop(L, 1);
 
       size_t h = w.BeginDeferred();
       size_t n = 0;

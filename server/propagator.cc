@@ -5,22 +5,11 @@
 
 #include "server/connection.h"
 #include "server/notify.h"
+#include "server/resp_parser.h"
 #include "server/server.h"
 
 namespace sable {
 
-namespace {
-
-void AppendMultibulk(std::string* out, ArgList args) {
-  out->append(fmt::format("*{}\r\n", args.size()));
-  for (auto a : args) {
-    out->append(fmt::format("${}\r\n", a.size()));
-    out->append(a);
-    out->append("\r\n");
-  }
-}
-
-}  // namespace
 
 void Server::FeedChange(int db, ArgList args) {
   if (!aof_on_ && replicas_.empty()) return;
@@ -33,20 +22,20 @@ void Server::FeedChange(int db, ArgList args) {
     if (db != aof_db_ && db >= 0) {
       std::string d = std::to_string(db);
       std::string_view sel[] = {"SELECT", d};
-      AppendMultibulk(&aof_buf_, ArgList(sel, 2));
+      AppendRespCommand(&aof_buf_, ArgList(sel, 2));
       aof_db_ = db;
     }
-    AppendMultibulk(&aof_buf_, args);
+    AppendRespCommand(&aof_buf_, args);
   }
   if (!replicas_.empty()) {
     std::string chunk;
     if (db != repl_db_ && db >= 0) {
       std::string d = std::to_string(db);
       std::string_view sel[] = {"SELECT", d};
-      AppendMultibulk(&chunk, ArgList(sel, 2));
+      AppendRespCommand(&chunk, ArgList(sel, 2));
       repl_db_ = db;
     }
-    AppendMultibulk(&chunk, args);
+    AppendRespCommand(&chunk, args);
     for (Connection* r : replicas_) {
       r->writer().Raw(chunk);
       ScheduleFlush(r);

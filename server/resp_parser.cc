@@ -1,11 +1,36 @@
 #include "server/resp_parser.h"
 
+#include <charconv>
+
 #include <climits>
 #include <cstring>
 
 #include "datastructs/numbers.h"
 
 namespace sable {
+
+namespace {
+
+// "<prefix><n>\r\n" without a temporary string.
+void AppendCount(std::string* out, char prefix, size_t n) {
+  char buf[24];
+  buf[0] = prefix;
+  auto r = std::to_chars(buf + 1, buf + sizeof(buf) - 2, n);
+  *r.ptr++ = '\r';
+  *r.ptr++ = '\n';
+  out->append(buf, static_cast<size_t>(r.ptr - buf));
+}
+
+}  // namespace
+
+void AppendRespCommand(std::string* out, std::span<const std::string_view> args) {
+  AppendCount(out, '*', args.size());
+  for (std::string_view a : args) {
+    AppendCount(out, '$', a.size());
+    out->append(a);
+    out->append("\r\n", 2);
+  }
+}
 
 namespace {
 

@@ -6,11 +6,20 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace sable {
+
+// Appends `args` as a RESP multibulk command, the form the parser reads: the AOF, replica
+// streams, AOF rewrites and MIGRATE write commands this way.
+void AppendRespCommand(std::string* out, std::span<const std::string_view> args);
+inline void AppendRespCommand(std::string* out, std::initializer_list<std::string_view> args) {
+  AppendRespCommand(out, std::span<const std::string_view>(args.begin(), args.size()));
+}
 
 struct ParserLimits {
   int64_t max_bulk_len = 512LL * 1024 * 1024;  // proto-max-bulk-len

@@ -18,6 +18,7 @@
 #include "server/log.h"
 #include "server/lua_engine.h"
 #include "server/objects.h"
+#include "server/resp_parser.h"
 #include "server/server.h"
 
 namespace sable {
@@ -277,14 +278,7 @@ bool WriteRespImage(Server& s, std::string* out, std::string* err, const ImageOp
   // As Redis's rewriteAppendOnlyFile: a RESP base starts with a timestamp annotation when
   // aof-timestamp-enabled is on.
   if (s.config().aof_timestamp_enabled) *out += fmt::format("#TS:{}\r\n", s.now_ms() / 1000);
-  auto cmd = [&](std::initializer_list<std::string_view> args) {
-    *out += fmt::format("*{}\r\n", args.size());
-    for (auto a : args) {
-      *out += fmt::format("${}\r\n", a.size());
-      out->append(a);
-      *out += "\r\n";
-    }
-  };
+  auto cmd = [&](std::initializer_list<std::string_view> args) { AppendRespCommand(out, args); };
   auto drain = [&](bool all) {
     if (opt.sink == nullptr || (!all && out->size() - start < kDrainBytes)) return true;
     if (!opt.sink->Write(std::string_view(out->data() + start, out->size() - start))) {

@@ -20,6 +20,7 @@
 #include "server/commands/util.h"
 #include "server/connection.h"
 #include "server/objects.h"
+#include "server/resp_parser.h"
 #include "server/snapshot.h"
 
 namespace sable {
@@ -129,15 +130,6 @@ bool SyncReadLine(int fd, std::string* line, int64_t timeout_ms) {
   return !line->empty();
 }
 
-void AppendCommand(std::string* out, std::initializer_list<std::string_view> args) {
-  *out += "*" + std::to_string(args.size()) + "\r\n";
-  for (std::string_view a : args) {
-    *out += "$" + std::to_string(a.size()) + "\r\n";
-    out->append(a);
-    *out += "\r\n";
-  }
-}
-
 struct MigrateArgs {
   bool copy = false, replace = false;
   std::string_view username, password;
@@ -218,13 +210,13 @@ void Migrate(CommandContext& ctx) {
     std::string cmd;
     if (m.auth) {
       if (m.username.empty()) {
-        AppendCommand(&cmd, {"AUTH", m.password});
+        AppendRespCommand(&cmd, {"AUTH", m.password});
       } else {
-        AppendCommand(&cmd, {"AUTH", m.username, m.password});
+        AppendRespCommand(&cmd, {"AUTH", m.username, m.password});
       }
     }
     bool select = cs.last_db != m.db;
-    if (select) AppendCommand(&cmd, {"SELECT", std::to_string(m.db)});
+    if (select) AppendRespCommand(&cmd, {"SELECT", std::to_string(m.db)});
     // Keys that expired since the lookup above are left out.
     std::vector<std::string_view> sent;
     for (std::string_view k : keys) {
@@ -239,9 +231,9 @@ void Migrate(CommandContext& ctx) {
       }
       std::string ttl_text = std::to_string(ttl);
       if (m.replace) {
-        AppendCommand(&cmd, {"RESTORE", k, ttl_text, payload, "REPLACE"});
+        AppendRespCommand(&cmd, {"RESTORE", k, ttl_text, payload, "REPLACE"});
       } else {
-        AppendCommand(&cmd, {"RESTORE", k, ttl_text, payload});
+        AppendRespCommand(&cmd, {"RESTORE", k, ttl_text, payload});
       }
       sent.push_back(k);
     }

@@ -74,6 +74,24 @@ def raw(server, r):
 
 
 @pytest.fixture
+def conns(server, r):
+    """Factory for extra raw connections to the module's server (RESP3 after HELLO 3 with
+    resp3=True), closed at the end of the test."""
+    made = []
+
+    def _new(resp3=False):
+        c = server.raw()
+        if resp3:
+            assert isinstance(c.call("HELLO", "3"), helpers.Map)
+        made.append(c)
+        return c
+
+    yield _new
+    for c in made:
+        c.close()
+
+
+@pytest.fixture
 def spawn(tmp_path):
     """Start extra servers (with extra args or a config file); all are stopped at the end.
 

@@ -478,3 +478,30 @@ def wait_for(predicate, timeout=5.0, interval=0.02):
             return v
         time.sleep(interval)
     return predicate()
+
+
+def _suite_assets_from_cache():
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sable"
+    found = sorted((cache / "redis-suite").glob("redis-*/tests/assets/encodings.rdb"))
+    return found[-1].parent if found else None
+
+
+def suite_assets():
+    """The Redis 7.0.15 suite's tests/assets directory (default.conf, old-encoding RDB files),
+    fetched into the cache with `scripts/redis-suite --fetch-only` if missing. Fails the test
+    if it cannot be had."""
+    import pytest
+    d = _suite_assets_from_cache()
+    if d is None:
+        proc = subprocess.run([str(REPO_ROOT / "scripts" / "redis-suite"), "--fetch-only"],
+                              capture_output=True, text=True, timeout=900)
+        if proc.returncode != 0:
+            pytest.fail("the Redis test suite is not cached and `scripts/redis-suite "
+                        f"--fetch-only` failed:\n{proc.stdout}\n{proc.stderr}")
+        d = _suite_assets_from_cache()
+        if d is None:
+            lines = proc.stdout.strip().splitlines()
+            d = Path(lines[-1]) / "tests" / "assets" if lines else None
+    if d is None or not (d / "encodings.rdb").exists():
+        pytest.fail(f"Redis suite assets not found after fetching (looked in {d})")
+    return d

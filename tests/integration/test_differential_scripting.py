@@ -8,8 +8,6 @@ Redis leaves undefined (a set's members, FUNCTION LIST of several libraries, a L
 iteration order), the struct library (not provided), and anything timing-dependent.
 """
 
-import pytest
-
 from differential import pipeline
 
 

@@ -14,7 +14,7 @@ import time
 import pytest
 
 import helpers
-from helpers import Double, RespError
+from helpers import RespError
 
 E = RespError
 SYNTAX = E("ERR syntax error")

@@ -41,19 +41,6 @@ def wait_blocked(r, n, timeout=5.0):
         f"expected {n} blocked clients, have {blocked_clients(r)}"
 
 
-@pytest.fixture
-def conns(server, r):
-    """Extra raw connections, closed at the end."""
-    opened = []
-
-    def make():
-        c = server.raw()
-        opened.append(c)
-        return c
-
-    yield make
-    for c in opened:
-        c.close()
 
 
 # --------------------------------------------------------------------------------------------

@@ -194,7 +194,7 @@ def test_debug_reload_serves_other_clients(spawn):
 def test_unix_socket_clients_during_load(spawn, tmp_path):
     sock = str(tmp_path / "sable.sock")
     saved_dataset(spawn, tmp_path)
-    srv = start_slow(spawn, "--unixsocket", sock)
+    start_slow(spawn, "--unixsocket", sock)  # loading: connections are still answered
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(5)
     s.connect(sock)

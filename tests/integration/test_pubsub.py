@@ -8,8 +8,7 @@ import time
 
 import pytest
 
-import helpers
-from helpers import Map, Push, RespError
+from helpers import Push, RespError
 
 E = RespError
 
@@ -19,21 +18,6 @@ def ctx_error(cmd):
              "/ RESET are allowed in this context")
 
 
-@pytest.fixture
-def conns(server, r):
-    """Factory for raw connections (closed at the end)."""
-    made = []
-
-    def _new(resp3=False):
-        c = server.raw()
-        if resp3:
-            assert isinstance(c.call("HELLO", "3"), Map)
-        made.append(c)
-        return c
-
-    yield _new
-    for c in made:
-        c.close()
 
 
 @pytest.fixture

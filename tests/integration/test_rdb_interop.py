@@ -22,7 +22,6 @@ import shutil
 import signal
 import struct
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -47,31 +46,10 @@ TINY_LIMITS = ["--hash-max-listpack-entries", "1", "--hash-max-listpack-value", 
 # Fixtures and helpers
 # ---------------------------------------------------------------------------------------------
 
-def _suite_dir_from_cache():
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sable"
-    found = sorted((cache / "redis-suite").glob("redis-*/tests/assets/encodings.rdb"))
-    return found[-1].parent if found else None
-
-
 @pytest.fixture(scope="module")
 def assets():
     """Directory holding the Redis suite's tests/assets (fetched into the cache if missing)."""
-    d = _suite_dir_from_cache()
-    if d is None:
-        script = helpers.REPO_ROOT / "scripts" / "redis-suite"
-        proc = subprocess.run([str(script), "--fetch-only"], capture_output=True, text=True,
-                              timeout=900)
-        if proc.returncode != 0:
-            pytest.fail("the Redis test suite (for its RDB assets) is not cached and "
-                        f"`scripts/redis-suite --fetch-only` failed:\n{proc.stdout}\n"
-                        f"{proc.stderr}")
-        d = _suite_dir_from_cache()
-        if d is None:
-            lines = proc.stdout.strip().splitlines()
-            d = Path(lines[-1]) / "tests" / "assets" if lines else None
-    if d is None or not (d / "encodings.rdb").exists():
-        pytest.fail(f"Redis suite assets not found after fetching (looked in {d})")
-    return d
+    return helpers.suite_assets()
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ test_differential_scripting.py; here are the behaviours around them. Everything 
 against /usr/bin/redis-server 7.0.15.
 """
 
-import os
-import threading
 import time
 
 import pytest

@@ -8,8 +8,6 @@ Everything here must pass against /usr/bin/redis-server 7.0.15 too.
 import os
 import time
 
-import pytest
-
 import helpers
 from helpers import RespError, wait_for
 from test_zsets import read_aof_commands
@@ -30,18 +28,6 @@ def blocked_clients(r):
     return int(r.info("clients")["blocked_clients"])
 
 
-@pytest.fixture
-def conns(server, r):
-    opened = []
-
-    def make():
-        c = server.raw()
-        opened.append(c)
-        return c
-
-    yield make
-    for c in opened:
-        c.close()
 
 
 # --------------------------------------------------------------------------------------------

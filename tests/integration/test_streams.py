@@ -11,8 +11,6 @@ import glob
 import os
 import time
 
-import pytest
-
 import helpers
 from helpers import Map, RespError, wait_for
 
@@ -47,18 +45,6 @@ def as_dict(flat):
     return {flat[i]: flat[i + 1] for i in range(0, len(flat), 2)}
 
 
-@pytest.fixture
-def conns(server, r):
-    opened = []
-
-    def make():
-        c = server.raw()
-        opened.append(c)
-        return c
-
-    yield make
-    for c in opened:
-        c.close()
 
 
 # --------------------------------------------------------------------------------------------

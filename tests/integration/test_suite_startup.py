@@ -16,32 +16,17 @@ import socket
 import stat
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
 import helpers
 
 
-def _default_conf_from_cache():
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sable"
-    found = sorted((cache / "redis-suite").glob("redis-*/tests/assets/default.conf"))
-    return found[-1] if found else None
-
-
 @pytest.fixture(scope="module")
 def default_conf():
     """The suite's tests/assets/default.conf (the suite is fetched into the cache if missing)."""
-    path = _default_conf_from_cache()
-    if path is None:
-        script = helpers.REPO_ROOT / "scripts" / "redis-suite"
-        proc = subprocess.run([str(script), "--fetch-only"], capture_output=True, text=True,
-                              timeout=900)
-        if proc.returncode != 0:
-            pytest.fail("the Redis test suite is not cached and `scripts/redis-suite "
-                        f"--fetch-only` failed:\n{proc.stdout}\n{proc.stderr}")
-        path = _default_conf_from_cache()
-    if path is None or not path.exists():
+    path = helpers.suite_assets() / "default.conf"
+    if not path.exists():
         pytest.fail(f"tests/assets/default.conf of the Redis suite not found ({path})")
     return path
 

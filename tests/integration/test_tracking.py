@@ -7,25 +7,14 @@ import time
 
 import pytest
 
-from helpers import Map, Push, RespError, RespSet
+from helpers import Push, RespError, RespSet
 
 E = RespError
 
 
-@pytest.fixture
-def conns(server, r):
-    made = []
-
-    def _new(resp3=False):
-        c = server.raw()
-        if resp3:
-            assert isinstance(c.call("HELLO", "3"), Map)
-        made.append(c)
-        return c
-
-    yield _new
-    for c in made:
-        c.close()
+@pytest.fixture(autouse=True)
+def restore_tracking_table_limit(r):
+    yield
     r.config_set("tracking-table-max-keys", 1000000)
 
 

@@ -14,7 +14,7 @@ import time
 import pytest
 
 import helpers
-from helpers import Double, RespError, wait_for
+from helpers import RespError, wait_for
 
 E = RespError
 SYNTAX = E("ERR syntax error")
@@ -66,19 +66,6 @@ def wait_blocked(raw, n, timeout=5.0):
         f"expected {n} blocked clients, have {blocked_clients(raw)}"
 
 
-@pytest.fixture
-def conns(server, r):
-    """Extra raw connections, closed at the end."""
-    opened = []
-
-    def make():
-        c = server.raw()
-        opened.append(c)
-        return c
-
-    yield make
-    for c in opened:
-        c.close()
 
 
 @pytest.fixture
