@@ -25,6 +25,13 @@ def used(c):
     return m["used_memory"] - m["mem_not_counted_for_evict"]
 
 
+def within_limit(c):
+    """used_memory is at most maxmemory, give or take what the measuring INFO itself holds:
+    eviction runs before a command, and INFO's reply is being built when it reads the figure
+    (a few hundred bytes; 4 KiB is under four of the tests' 1 KB values)."""
+    return used(c) <= c.info("memory")["maxmemory"] + 4096
+
+
 def fill(c, n, prefix="k", ex=None):
     p = c.pipeline(transaction=False)
     for i in range(n):
@@ -78,7 +85,7 @@ def test_allkeys_lru_keeps_recently_used_keys(spawn):
     assert c.dbsize() < 2600
     survivors = sum(c.exists(k) for k in hot)
     assert survivors >= 0.9 * len(hot), survivors
-    assert used(c) <= c.info("memory")["maxmemory"]
+    assert within_limit(c)
     c.close()
 
 
@@ -92,8 +99,13 @@ def test_volatile_policies_evict_only_keys_with_a_ttl(spawn):
         wait_until(lambda: c.info("stats")["evicted_keys"] >= 400, what=f"{policy} evictions")
         assert all(c.exists(f"p{i}") for i in range(1000)), policy
         if policy == "volatile-ttl":
-            # the shortest TTLs went first
-            assert c.exists("t999") and not c.exists("t0")
+            # the shortest TTLs went first. The policy is sampled (5 keys per round into a
+            # 16-entry pool), so a single short-TTL key may survive; both servers keep about
+            # 5 of the 100 shortest and all of the 100 longest after ~570 evictions.
+            wait_until(lambda: within_limit(c), what="limit reached")
+            shortest = sum(c.exists(f"t{i}") for i in range(100))
+            longest = sum(c.exists(f"t{i}") for i in range(900, 1000))
+            assert shortest <= 25 and longest >= 95, (shortest, longest)
         # once only persistent keys are left over the limit, writes are refused
         c.config_set("maxmemory", 1)
         with srv.raw() as r:
