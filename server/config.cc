@@ -366,6 +366,8 @@ void Config::Mirror(const std::string& name) {
   else if (name == "client-query-buffer-limit") client_query_buffer_limit = i64();
   else if (name == "slowlog-log-slower-than") slowlog_log_slower_than = i64();
   else if (name == "slowlog-max-len") slowlog_max_len = i64();
+  else if (name == "min-replicas-to-write") min_replicas_to_write = i64();
+  else if (name == "min-replicas-max-lag") min_replicas_max_lag = i64();
   else if (name == "latency-monitor-threshold") latency_monitor_threshold = i64();
   else if (name == "latency-tracking") latency_tracking = v == "yes";
   else if (name == "latency-tracking-info-percentiles") {

@@ -67,6 +67,8 @@ class Config {
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
   int64_t slowlog_log_slower_than = 10000;
   int64_t slowlog_max_len = 128;
+  int64_t min_replicas_to_write = 0;
+  int64_t min_replicas_max_lag = 10;
   int64_t latency_monitor_threshold = 0;
   // Per-command latency histograms (INFO latencystats) and the percentiles INFO reports.
   bool latency_tracking = true;

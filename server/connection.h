@@ -89,7 +89,12 @@ class Connection {
   bool multi_dirty = false;   // a command failed to queue: EXEC aborts
   bool watch_dirty = false;   // a watched key changed: EXEC returns nil
   std::vector<std::pair<const CommandSpec*, std::vector<std::string>>> multi_queue;
-  std::vector<std::pair<int, std::string>> watched;
+  struct WatchedKey {
+    int db;
+    std::string key;
+    bool expired;  // the key was already logically expired when WATCH ran (Redis 7.0)
+  };
+  std::vector<WatchedKey> watched;
   bool blocked = false;           // parked by a blocking command (see blocking.h)
   BlockState block;
   bool paused = false;            // waiting for CLIENT UNPAUSE

@@ -82,6 +82,44 @@ inline void RecordLatency(CommandStats& st, int64_t us) {
   st.latency->Record(us * 1000);
 }
 
+// Credentials never reach MONITOR or the slow log (Redis's redactClientCommandArgument):
+// AUTH's arguments, HELLO's AUTH pair, MIGRATE's AUTH password / AUTH2 pair, everything after
+// ACL SETUSER, and the values of CONFIG SET requirepass / masterauth / masteruser.
+std::vector<bool> SecretArgs(ArgList args) {
+  std::vector<bool> secret(args.size(), false);
+  auto from = [&](size_t i) {
+    for (; i < args.size(); ++i) secret[i] = true;
+  };
+  std::string_view cmd = args[0];
+  if (EqualsNoCase(cmd, "auth")) {
+    from(1);
+  } else if (EqualsNoCase(cmd, "hello")) {
+    for (size_t i = 2; i < args.size(); ++i) {  // HELLO protover [AUTH u p] [SETNAME n]
+      if (EqualsNoCase(args[i], "auth") && i + 2 < args.size()) {
+        secret[i + 1] = secret[i + 2] = true;
+        i += 2;
+      } else if (EqualsNoCase(args[i], "setname")) {
+        ++i;
+      }
+    }
+  } else if (EqualsNoCase(cmd, "migrate")) {
+    for (size_t i = 6; i < args.size(); ++i) {
+      if (EqualsNoCase(args[i], "keys")) break;
+      size_t n = EqualsNoCase(args[i], "auth") ? 1 : EqualsNoCase(args[i], "auth2") ? 2 : 0;
+      for (size_t k = 1; k <= n && i + k < args.size(); ++k) secret[i + k] = true;
+      i += n;
+    }
+  } else if (EqualsNoCase(cmd, "acl") && args.size() > 1 && EqualsNoCase(args[1], "setuser")) {
+    from(2);
+  } else if (EqualsNoCase(cmd, "config") && args.size() > 1 && EqualsNoCase(args[1], "set")) {
+    for (size_t i = 2; i + 1 < args.size(); i += 2)
+      if (EqualsNoCase(args[i], "requirepass") || EqualsNoCase(args[i], "masterauth") ||
+          EqualsNoCase(args[i], "masteruser"))
+        secret[i + 1] = true;
+  }
+  return secret;
+}
+
 }  // namespace
 
 void Server::Execute(Connection& c, ArgList args) {
@@ -143,16 +181,13 @@ const CommandSpec* Server::Dispatch(Connection& c, ArgList args) {
   const CommandSpec& top = spec->parent ? *spec->parent : *spec;
   if (!c.authenticated && acl_->AuthRequired(c) && !(spec->flags & kCmdNoAuth) &&
       !(top.flags & kCmdNoAuth)) {
-    ++spec->stats.rejected;
-    w.Error("NOAUTH Authentication required.");
+    Reject(c, *spec, top, "NOAUTH Authentication required.");
     return &top;
   }
   if (c.user != nullptr && !c.user->unrestricted) {  // ACL: command, keys, channels
     int r = acl_->CheckAndLog(c, *spec, args, c.in_multi ? kAclCtxMulti : kAclCtxToplevel);
     if (r != kAclOk) {
-      ++spec->stats.rejected;
-      c.multi_dirty = c.in_multi;
-      w.Error(Acl::DeniedMessage(r, *spec));
+      Reject(c, *spec, top, Acl::DeniedMessage(r, *spec));
       return &top;
     }
   }
@@ -163,15 +198,11 @@ const CommandSpec* Server::Dispatch(Connection& c, ArgList args) {
   // a script whose flags allow writes but not OOM) is refused when nothing more can go.
   if (config_->maxmemory > 0 && !c.fake() && PerformEvictions() == EvictResult::kFail &&
       DeniedOnOom(c, *spec, top, args)) {
-    ++spec->stats.rejected;
-    c.multi_dirty = c.in_multi;
-    w.Error("OOM command not allowed when used memory > 'maxmemory'.");
+    Reject(c, *spec, top, "OOM command not allowed when used memory > 'maxmemory'.");
     return &top;
   }
   if (c.subscribed() && !w.resp3() && !AllowedWhileSubscribed(top)) {
-    ++spec->stats.rejected;
-    c.multi_dirty = c.in_multi;
-    w.Error(fmt::format(
+    Reject(c, *spec, top, fmt::format(
         "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
         "are allowed in this context",
         spec->FullName()));
@@ -181,41 +212,27 @@ const CommandSpec* Server::Dispatch(Connection& c, ArgList args) {
   // Persistence errors refuse writes (and PING) with -MISCONF; reads keep working. The AOF
   // loading client (id 0) obeys, as Redis's obey_client.
   if ((!rdb_->last_bgsave_ok || aof_->enabled()) && c.id() != 0) {
-    bool is_write = (all_flags & kCmdWrite) != 0;
-    bool is_exec = !is_write && c.in_multi && top.name == "exec";
-    if (is_exec) {
-      for (const auto& q : c.multi_queue) is_write = is_write || (all_flags_of(*q.first) & kCmdWrite);
-    }
     std::string msg;
-    if (WritesDeniedByDiskError(&msg) &&
-        (is_write || top.name == "ping" || lua_->DeclaresWrites(*spec, args))) {
-      ++spec->stats.rejected;
-      if (is_exec && c.in_multi) {
-        c.in_multi = false;
-        c.multi_dirty = false;
-        c.multi_queue.clear();
-        UnwatchAll(c);
-        w.Error("EXECABORT Transaction discarded because of: " + msg);
-      } else {
-        c.multi_dirty = c.in_multi;
-        w.Error(msg);
-      }
+    if (WritesDeniedByDiskError(&msg) && (IsWrite(c, all_flags, top) || top.name == "ping" ||
+                                          lua_->DeclaresWrites(*spec, args))) {
+      Reject(c, *spec, top, msg);
       return &top;
     }
+  }
+  // min-replicas-to-write: writes (and an EXEC of writes) need enough good replicas.
+  if (!EnoughGoodReplicas() && c.id() != 0 && !c.fake() && IsWrite(c, all_flags, top)) {
+    Reject(c, *spec, top, "NOREPLICAS Not enough good replicas to write.");
+    return &top;
   }
   // A dataset being loaded: only `loading` commands are served (the loader's own client and
   // the scripts it replays are obeyed).
   if (loading_.depth > 0 && !(spec->flags & kCmdLoading) && !c.fake() && !c.script) {
-    ++spec->stats.rejected;
-    c.multi_dirty = c.in_multi;
-    w.Error("LOADING Redis is loading the dataset in memory");
+    Reject(c, *spec, top, "LOADING Redis is loading the dataset in memory");
     return &top;
   }
   // A script running past busy-reply-threshold: only allow_busy commands are served.
   if (lua_->timed_out() && !(all_flags & kCmdAllowBusy)) {
-    ++spec->stats.rejected;
-    c.multi_dirty = c.in_multi;
-    w.Error(lua_->busy_error());
+    Reject(c, *spec, top, lua_->busy_error());
     return &top;
   }
   if (c.monitor && (all_flags & (kCmdWrite | kCmdReadonly | kCmdMayReplicate))) {
@@ -246,6 +263,41 @@ const CommandSpec* Server::Dispatch(Connection& c, ArgList args) {
   // Clients blocked on keys a running script touched are served once the script ends.
   if (!ready_keys_.empty() && !lua_->running()) HandleReadyKeys();
   return &top;
+}
+
+// As Redis's rejectCommand: a refused command marks the transaction it is queued in as failed;
+// a refused EXEC discards the transaction and says why.
+void Server::Reject(Connection& c, const CommandSpec& spec, const CommandSpec& top,
+                    std::string_view msg) {
+  ++spec.stats.rejected;
+  ReplyWriter& w = c.writer();
+  if (c.in_multi && top.name == "exec") {
+    c.in_multi = false;
+    c.multi_dirty = false;
+    c.multi_queue.clear();
+    UnwatchAll(c);
+    if (!msg.empty() && msg[0] == '-') msg.remove_prefix(1);
+    w.Error(fmt::format("EXECABORT Transaction discarded because of: {}", msg));
+  } else {
+    c.multi_dirty = c.in_multi;
+    w.Error(msg);
+  }
+}
+
+// A write command, or an EXEC whose queue holds one.
+bool Server::IsWrite(const Connection& c, uint32_t flags, const CommandSpec& top) const {
+  if (flags & kCmdWrite) return true;
+  if (c.in_multi && top.name == "exec")
+    for (const auto& q : c.multi_queue)
+      if (all_flags_of(*q.first) & kCmdWrite) return true;
+  return false;
+}
+
+// min-replicas-to-write / min-replicas-max-lag: attached replicas stand for good ones (they
+// do not report their offsets yet).
+bool Server::EnoughGoodReplicas() const {
+  int64_t to_write = config_->min_replicas_to_write, max_lag = config_->min_replicas_max_lag;
+  return to_write <= 0 || max_lag <= 0 || replicas_.size() >= static_cast<size_t>(to_write);
 }
 
 // Redis's reject_cmd_on_oom.
@@ -327,7 +379,7 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
     if (exec_depth == 0 && prop_queue_.empty()) {
       FeedChange(ctx.db, args);  // the common case: verbatim, no copy
     } else {
-      prop_queue_.emplace_back(ctx.db, std::vector<std::string>(args.begin(), args.end()));
+      prop_queue_.push_back({ctx.db, std::vector<std::string>(args.begin(), args.end())});
     }
   }
   prop_replaced_ = replaced_outer;
@@ -357,7 +409,12 @@ void Server::Call(Connection& c, const CommandSpec& spec_ref, ArgList args) {
     e.time_s = now_ms_ / 1000;
     e.duration_us = dur;
     size_t n = std::min<size_t>(args.size(), 32);
+    std::vector<bool> secret = SecretArgs(args);
     for (size_t i = 0; i < n; ++i) {
+      if (secret[i]) {
+        e.args.emplace_back("(redacted)");
+        continue;
+      }
       if (i == 31 && args.size() > 32) {
         e.args.push_back(fmt::format("... ({} more arguments)", args.size() - 31));
         break;
@@ -388,15 +445,16 @@ void Server::FlushLatencySample() {
 }
 
 void Server::Watch(Connection& c, int db, std::string_view key) {
-  for (auto& [d, k] : c.watched)
-    if (d == db && k == key) return;
-  c.watched.emplace_back(db, std::string(key));
+  for (auto& wk : c.watched)
+    if (wk.db == db && wk.key == key) return;
+  KvEntry* e = keyspace_->Peek(db, key);
+  c.watched.push_back({db, std::string(key), e != nullptr && keyspace_->expired(e, now_ms_)});
   watched_keys_[{db, std::string(key)}].push_back(&c);
 }
 
 void Server::UnwatchAll(Connection& c) {
   for (auto& wk : c.watched) {
-    auto it = watched_keys_.find(wk);
+    auto it = watched_keys_.find(std::make_pair(wk.db, wk.key));
     if (it == watched_keys_.end()) continue;
     std::erase(it->second, &c);
     if (it->second.empty()) watched_keys_.erase(it);
@@ -405,50 +463,84 @@ void Server::UnwatchAll(Connection& c) {
   c.watch_dirty = false;
 }
 
+bool Server::WatchedKeyExpired(Connection& c) {
+  for (auto& wk : c.watched) {
+    if (wk.expired) continue;  // it was expired when watched: expiring is no change
+    KvEntry* e = keyspace_->Peek(wk.db, wk.key);
+    if (e != nullptr && keyspace_->expired(e, now_ms_)) return true;
+  }
+  return false;
+}
+
 void Server::SignalModifiedKey(Connection* by, int db, std::string_view key) {
-  if (!watched_keys_.empty()) TouchWatchedKey(db, key);
+  if (!watched_keys_.empty()) TouchWatchedKey(db, key, false);
   if (tracking_->active()) tracking_->InvalidateKey(by, key, true);
 }
 
 void Server::SignalFlushedDb(int db) {
-  TouchWatchedDb(db);
+  TouchWatchedDb(db, -1);
   tracking_->InvalidateAllOnFlush();
 }
 
-void Server::TouchWatchedKey(int db, std::string_view key) {
+namespace {
+Connection::WatchedKey* FindWatched(Connection& c, int db, std::string_view key) {
+  for (auto& wk : c.watched)
+    if (wk.db == db && wk.key == key) return &wk;
+  return nullptr;
+}
+}  // namespace
+
+// As Redis's touchWatchedKey: a key that was already expired when watched and is now gone
+// (deleted by expiry or by a command) is logically unchanged; the flag is cleared, so a later
+// write to it does make the transaction fail.
+void Server::TouchWatchedKey(int db, std::string_view key, bool being_deleted) {
   auto it = watched_keys_.find(std::make_pair(db, std::string(key)));
   if (it == watched_keys_.end()) return;
-  for (Connection* w : it->second) w->watch_dirty = true;
+  bool gone = being_deleted || keyspace_->Peek(db, key) == nullptr;
+  for (Connection* w : it->second) {
+    Connection::WatchedKey* wk = FindWatched(*w, db, key);
+    if (wk != nullptr && wk->expired && gone) {
+      wk->expired = false;
+      continue;
+    }
+    w->watch_dirty = true;
+  }
 }
 
-void Server::TouchWatchedDb(int db) {
-  for (auto& [k, conns] : watched_keys_)
-    if (db < 0 || k.first == db)
-      for (Connection* w : conns) w->watch_dirty = true;
+// As Redis's touchAllWatchedKeysInDb: `db` is emptied (FLUSHDB/FLUSHALL, replaced_with < 0)
+// or its contents are exchanged with `replaced_with` (SWAPDB). Called before the change. A
+// watched key is touched only if it exists on either side, and an expired key that stays
+// gone or expired is no change.
+void Server::TouchWatchedDb(int db, int replaced_with) {
+  for (auto& [k, conns] : watched_keys_) {
+    if (db >= 0 && k.first != db) continue;
+    KvEntry* before = keyspace_->Peek(k.first, k.second);
+    KvEntry* after = replaced_with >= 0 ? keyspace_->Peek(replaced_with, k.second) : nullptr;
+    if (before == nullptr && after == nullptr) continue;
+    for (Connection* w : conns) {
+      Connection::WatchedKey* wk = FindWatched(*w, k.first, k.second);
+      if (wk != nullptr && wk->expired) {
+        if (after == nullptr) {
+          wk->expired = false;  // the expired key is now deleted
+          continue;
+        }
+        if (keyspace_->expired(after, now_ms_)) continue;  // still an expired key
+      } else if (wk != nullptr && before == nullptr && keyspace_->expired(after, now_ms_)) {
+        wk->expired = true;  // no key replaced by an expired one
+        continue;
+      }
+      w->watch_dirty = true;
+    }
+  }
 }
 
 void Server::FeedMonitors(const Connection& c, ArgList args) {
   std::string line = fmt::format("{}.{:06d} [{} {}]", now_us_ / 1000000, now_us_ % 1000000,
                                  c.db, c.peer);
-  // Credentials never reach MONITOR: AUTH's arguments, HELLO's AUTH pair and MIGRATE's AUTH
-  // password / AUTH2 pair are redacted.
-  bool is_auth = EqualsNoCase(args[0], "auth");
-  bool is_hello = EqualsNoCase(args[0], "hello");
-  std::vector<bool> secret(args.size(), false);
-  if (EqualsNoCase(args[0], "migrate")) {
-    for (size_t i = 6; i < args.size(); ++i) {
-      if (EqualsNoCase(args[i], "keys")) break;
-      size_t n = EqualsNoCase(args[i], "auth") ? 1 : EqualsNoCase(args[i], "auth2") ? 2 : 0;
-      for (size_t k = 1; k <= n && i + k < args.size(); ++k) secret[i + k] = true;
-      i += n;
-    }
-  }
+  std::vector<bool> secret = SecretArgs(args);
   for (size_t i = 0; i < args.size(); ++i) {
     std::string_view a = args[i];
-    bool redact = secret[i] || (is_auth && i > 0) ||
-                  (is_hello && i >= 2 && ((EqualsNoCase(args[i - 1], "auth")) ||
-                                          (i >= 3 && EqualsNoCase(args[i - 2], "auth"))));
-    if (redact) {
+    if (secret[i]) {
       line += " \"(redacted)\"";
       continue;
     }

@@ -774,14 +774,6 @@ void SetNum(lua_State* L, const char* name, lua_Number n) {
   lua_settable(L, -3);
 }
 
-// min-replicas-to-write: attached replicas stand for good ones.
-bool EnoughGoodReplicas(Server& srv) {
-  int64_t to_write = 0, max_lag = 0;
-  StringToInt64(srv.config().GetValue("min-replicas-to-write"), &to_write);
-  StringToInt64(srv.config().GetValue("min-replicas-max-lag"), &max_lag);
-  return to_write <= 0 || max_lag <= 0 || srv.replica_count() >= static_cast<size_t>(to_write);
-}
-
 void RegisterLog(lua_State* L) {
   SetFn(L, "log", RedisLog);
   SetNum(L, "LOG_DEBUG", 0);

@@ -511,7 +511,7 @@ void LuaEngine::Execute(CommandContext& ctx, lua_State* L, const std::string& na
       w.Error("ERR Can not execute a script with write flag using *_ro command.");
       return;
     }
-    if (!(flags & kScriptNoWrites) && !EnoughGoodReplicas(srv)) {
+    if (!(flags & kScriptNoWrites) && !srv.EnoughGoodReplicas()) {
       lua_settop(L, 0);
       w.Error("NOREPLICAS Not enough good replicas to write.");
       return;
@@ -686,7 +686,7 @@ bool LuaEngine::RunCommand(lua_State* L, bool raise_error) {
   } else if (std::string disk; (flags & kCmdWrite) && !run->caller->fake() &&
                                 srv.WritesDeniedByDiskError(&disk)) {
     error = "-" + disk;  // -MISCONF: the last RDB or AOF write failed
-  } else if ((flags & kCmdWrite) && !run->write_dirty && !EnoughGoodReplicas(srv)) {
+  } else if ((flags & kCmdWrite) && !run->write_dirty && !srv.EnoughGoodReplicas()) {
     error = "-NOREPLICAS Not enough good replicas to write.";
   } else if (!run->allow_oom && srv.config().maxmemory > 0 && !run->write_dirty &&
              run->oom_at_start && (flags & kCmdDenyOom)) {

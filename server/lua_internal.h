@@ -122,7 +122,6 @@ void MakeProxy(lua_State* L);
 void NewWeakTable(lua_State* L, const char* key, const char* mode);
 void SetFn(lua_State* L, const char* name, lua_CFunction f);
 void SetNum(lua_State* L, const char* name, lua_Number n);
-bool EnoughGoodReplicas(Server& srv);
 void RegisterLog(lua_State* L);
 void RegisterVersion(lua_State* L);
 void LoadLib(lua_State* L, const char* name, lua_CFunction f);

@@ -11,9 +11,9 @@
 namespace sable {
 
 
-void Server::FeedChange(int db, ArgList args) {
+void Server::FeedChange(int db, ArgList args, bool replicas_only) {
   if (!aof_on_ && replicas_.empty()) return;
-  if (aof_on_) {
+  if (aof_on_ && !replicas_only) {
     // As Redis's feedAppendOnlyFile: a "#TS:<unix time>" annotation when the second changed.
     if (config_->aof_timestamp_enabled && now_ms_ / 1000 > aof_cur_timestamp_) {
       aof_cur_timestamp_ = now_ms_ / 1000;
@@ -46,24 +46,28 @@ void Server::FeedChange(int db, ArgList args) {
 void Server::PropagateAs(int db, std::vector<std::string> args) {
   prop_replaced_ = true;
   if (!propagating()) return;
-  prop_queue_.emplace_back(db, std::move(args));
+  prop_queue_.push_back({db, std::move(args)});
+}
+
+void Server::PropagateToReplicas(int db, ArgList args) {
+  if (replicas_.empty()) return;
+  prop_queue_.push_back({db, std::vector<std::string>(args.begin(), args.end()), true});
 }
 
 void Server::FlushPropagation(bool wrap_in_multi) {
   if (prop_queue_.empty()) return;
-  std::vector<std::pair<int, std::vector<std::string>>> q;
+  std::vector<PropEntry> q;
   q.swap(prop_queue_);
-  std::erase_if(q, [](const auto& e) { return e.first == -2; });
+  std::erase_if(q, [](const PropEntry& e) { return e.db == -2; });  // PropagateNothing
   if (q.empty()) return;
   wrap_in_multi = wrap_in_multi || q.size() > 1;
   if (wrap_in_multi) {
     std::string_view m[] = {"MULTI"};
-    FeedChange(q.front().first, ArgList(m, 1));
+    FeedChange(q.front().db, ArgList(m, 1));
   }
-  for (auto& [db, args] : q) {
-    if (db == -2) continue;  // PropagateNothing marker
-    std::vector<std::string_view> v(args.begin(), args.end());
-    FeedChange(db, ArgList(v.data(), v.size()));
+  for (const PropEntry& e : q) {
+    std::vector<std::string_view> v(e.args.begin(), e.args.end());
+    FeedChange(e.db, ArgList(v.data(), v.size()), e.replicas_only);
   }
   if (wrap_in_multi) {
     std::string_view e[] = {"EXEC"};
@@ -75,7 +79,9 @@ void Server::OnKeyExpired(void* self, int db, std::string_view key) {
   auto* s = static_cast<Server*>(self);
   // As Redis's deleteExpiredKeyAndPropagate: the event, then WATCH/tracking, then the DEL.
   s->NotifyKeyspaceEvent(kNotifyExpired, "expired", key, db);
-  s->SignalModifiedKey(nullptr, db, key);
+  // The key is still in the table but is being deleted (see Server::TouchWatchedKey).
+  if (!s->watched_keys_.empty()) s->TouchWatchedKey(db, key, true);
+  if (s->tracking_->active()) s->tracking_->InvalidateKey(nullptr, key, true);
   if (!s->aof_on_ && s->replicas_.empty()) return;
   std::string_view args[] = {"DEL", key};
   s->FeedChange(db, ArgList(args, 2));

@@ -115,11 +115,13 @@ class Server {
   // WATCH bookkeeping: keys written by a command invalidate the transactions watching them.
   void Watch(Connection& c, int db, std::string_view key);
   void UnwatchAll(Connection& c);
-  void TouchWatchedKey(int db, std::string_view key);
+  void TouchWatchedKey(int db, std::string_view key, bool being_deleted);
+  // EXEC: a key watched while it was live has expired since.
+  bool WatchedKeyExpired(Connection& c);
   // A handler that names exactly which keys it modified (SignalModifiedKey in util.h) turns
   // off the fallback of invalidating every key argument of a write that changed data.
   bool keys_signaled = false;
-  void TouchWatchedDb(int db);  // FLUSHDB / SWAPDB / FLUSHALL
+  void TouchWatchedDb(int db, int replaced_with);  // FLUSHDB / FLUSHALL (-1), SWAPDB
 
   // A key was modified (Redis's signalModifiedKey): WATCH and client-side caching
   // invalidation. `by` is the client whose command changed it (nullptr: expiry, eviction).
@@ -179,9 +181,11 @@ class Server {
   // and replicas unless its handler described its effect with PropagateAs (one call per
   // command to feed, e.g. SET ... PXAT for SET ... EX).
   void PropagateAs(int db, std::vector<std::string> args);
+  // Fed to replicas only, never to the AOF (PUBLISH, as Redis's PROPAGATE_REPL).
+  void PropagateToReplicas(int db, ArgList args);
   // Whether anything consumes the feed (AOF on or replicas attached).
   bool propagating() const { return aof_on_ || !replicas_.empty(); }
-  void FeedChange(int db, ArgList args);
+  void FeedChange(int db, ArgList args, bool replicas_only = false);
   void FlushPropagation(bool wrap_in_multi);
   // Effects queued so far, and dropping those queued after a point (redis.set_repl).
   size_t prop_queue_size() const { return prop_queue_.size(); }
@@ -223,6 +227,7 @@ class Server {
   // While a script runs, its commands see the time it started (Redis's script time snapshot).
   int64_t script_time_ms = 0;
   size_t replica_count() const { return replicas_.size(); }
+  bool EnoughGoodReplicas() const;
   // Errors a script's commands got before running (rejections): counted, but not as EVAL's.
   void AddNestedErrors(uint64_t n) { nested_errors_ += n; }
   // Records the latest call's latency sample, still held back (see pending_latency_); called
@@ -399,6 +404,9 @@ class Server {
   void CloseClientsOverLimit();
   void CheckPubsubSoftLimits();
   const CommandSpec* Dispatch(Connection& c, ArgList args);
+  void Reject(Connection& c, const CommandSpec& spec, const CommandSpec& top,
+              std::string_view msg);
+  bool IsWrite(const Connection& c, uint32_t flags, const CommandSpec& top) const;
   bool DeniedOnOom(const Connection& c, const CommandSpec& spec, const CommandSpec& top,
                    ArgList args) const;
   std::unique_ptr<PubSub> pubsub_;
@@ -406,7 +414,12 @@ class Server {
   Connection* current_client_ = nullptr;
   int call_depth_ = 0;
   std::vector<uint64_t> close_asap_;  // client ids over their output buffer limit
-  std::vector<std::pair<int, std::vector<std::string>>> prop_queue_;
+  struct PropEntry {
+    int db;  // -2: PropagateNothing marker
+    std::vector<std::string> args;
+    bool replicas_only = false;
+  };
+  std::vector<PropEntry> prop_queue_;
   bool prop_replaced_ = false;
   bool aof_on_ = false;
   std::string aof_buf_;

@@ -519,9 +519,9 @@ void SwapDb(CommandContext& ctx) {
     return;
   }
   if (a != b) {
+    ctx.server.TouchWatchedDb(static_cast<int>(a), static_cast<int>(b));
+    ctx.server.TouchWatchedDb(static_cast<int>(b), static_cast<int>(a));
     ks.SwapDb(static_cast<int>(a), static_cast<int>(b));
-    ctx.server.TouchWatchedDb(static_cast<int>(a));
-    ctx.server.TouchWatchedDb(static_cast<int>(b));
     ctx.server.SignalReadyKeysInDb(static_cast<int>(a));
     ctx.server.SignalReadyKeysInDb(static_cast<int>(b));
   }

@@ -58,12 +58,15 @@ void SUnsubscribe(CommandContext& ctx) {
     Ps(ctx).Unsubscribe(ctx.conn, ctx.args[i], true, true);
 }
 
+// Messages also reach replicas (not the AOF), whose own subscribers get them, as in Redis.
 void Publish(CommandContext& ctx) {
   ctx.reply.Integer(Ps(ctx).Publish(ctx.args[1], ctx.args[2], false));
+  ctx.server.PropagateToReplicas(ctx.db, ctx.args);
 }
 
 void SPublish(CommandContext& ctx) {
   ctx.reply.Integer(Ps(ctx).Publish(ctx.args[1], ctx.args[2], true));
+  ctx.server.PropagateToReplicas(ctx.db, ctx.args);
 }
 
 void ReplyChannels(CommandContext& ctx, bool shard) {

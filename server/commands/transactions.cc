@@ -36,7 +36,7 @@ void Exec(CommandContext& ctx) {
     ctx.reply.Error("EXECABORT Transaction discarded because of previous errors.");
     return;
   }
-  if (c.watch_dirty) {
+  if (c.watch_dirty || ctx.server.WatchedKeyExpired(c)) {
     ResetMulti(ctx);
     ctx.reply.NullArray();
     return;
@@ -65,8 +65,9 @@ void Exec(CommandContext& ctx) {
     ctx.server.Call(c, *spec, qargs);
   }
   --ctx.server.exec_depth;
-  // The transaction's effects reach the AOF and replicas as one MULTI/EXEC block.
-  if (ctx.server.exec_depth == 0) ctx.server.FlushPropagation(true);
+  // The transaction's effects reach the AOF and replicas as one MULTI/EXEC block, unless
+  // there is only one (a single command is atomic by itself, as Redis 7.0 propagates it).
+  if (ctx.server.exec_depth == 0) ctx.server.FlushPropagation(false);
 }
 
 void Discard(CommandContext& ctx) {
