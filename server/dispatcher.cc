@@ -252,8 +252,7 @@ const CommandSpec* Server::Dispatch(Connection& c, ArgList args) {
   }
   // A script that declares no-writes is not a write for CLIENT PAUSE WRITE (Redis's
   // evalGetCommandFlags / fcallGetCommandFlags).
-  if (pause_end_ms != 0 && IsPaused(*spec) &&
-      (pause_all || !lua_->DeclaresNoWrites(*spec, args))) {
+  if (pause_end_ms != 0 && PausedNow(c, *spec, top, args)) {
     c.paused = true;
     c.paused_cmd.assign(args.begin(), args.end());
     return &top;
@@ -263,6 +262,24 @@ const CommandSpec* Server::Dispatch(Connection& c, ArgList args) {
   // Clients blocked on keys a running script touched are served once the script ends.
   if (!ready_keys_.empty() && !lua_->running()) HandleReadyKeys();
   return &top;
+}
+
+// CLIENT PAUSE holds back writes and commands that may replicate (a script that declares
+// no-writes is not one: Redis's evalGetCommandFlags / fcallGetCommandFlags), and an EXEC of a
+// queue holding one.
+bool Server::PausedNow(const Connection& c, const CommandSpec& spec, const CommandSpec& top,
+                       ArgList args) const {
+  if (pause_all) return true;
+  auto paused = [&](const CommandSpec& s, ArgList a) {
+    return IsPaused(s) && !lua_->DeclaresNoWrites(s, a);
+  };
+  if (paused(spec, args)) return true;
+  if (!c.in_multi || top.name != "exec") return false;
+  for (const auto& [qs, qargs] : c.multi_queue) {
+    std::vector<std::string_view> v(qargs.begin(), qargs.end());
+    if (paused(*qs, ArgList(v.data(), v.size()))) return true;
+  }
+  return false;
 }
 
 // As Redis's rejectCommand: a refused command marks the transaction it is queued in as failed;

@@ -46,7 +46,13 @@ KvEntry* Keyspace::Find(int db, std::string_view key, int64_t now_ms) {
 }
 
 KvEntry* Keyspace::FindRead(int db, std::string_view key, int64_t now_ms, bool touch) {
-  KvEntry* e = Find(db, key, now_ms);
+  KvEntry* e;
+  if (expire_deletes_paused) [[unlikely]] {
+    e = dbs_[db]->table.Find(key);
+    if (e != nullptr && !expiry_paused && expired(e, now_ms)) e = nullptr;
+  } else {
+    e = Find(db, key, now_ms);
+  }
   if (e == nullptr) {
     ++stats.keyspace_misses;
   } else {
@@ -191,7 +197,7 @@ size_t Keyspace::ActiveExpireCycle(int64_t now_ms, int64_t time_budget_us) {
   // Like Redis's adaptive cycle: visit volatile entries bucket by bucket with a SCAN cursor,
   // delete the expired ones, and keep going in a db while more than 10% of the sampled
   // volatile keys were expired (or the budget runs out).
-  if (!active_expire_enabled || expiry_paused) return 0;
+  if (!active_expire_enabled || expiry_paused || expire_deletes_paused) return 0;
   int64_t start = MonoUs();
   size_t total = 0;
   std::vector<KvEntry*> doomed;

@@ -96,6 +96,9 @@ class Keyspace {
   void (*on_new_key)(void* ctx, int db, std::string_view key) = nullptr;
   // While loading (AOF/RDB) or on a replica, keys are never expired here.
   bool expiry_paused = false;
+  // During CLIENT PAUSE (Redis's PAUSE_ACTION_EXPIRE): reads see expired keys as missing, but
+  // neither they nor the active cycle delete them, so nothing reaches the AOF or replicas.
+  bool expire_deletes_paused = false;
   // While a child saves, reads do not update the LRU clock of entries (as Redis): the write
   // would copy the page the child still shares.
   bool no_touch = false;

@@ -661,6 +661,7 @@ bool Server::IsPaused(const CommandSpec& spec) const {
 
 void Server::Unpause() {
   pause_end_ms = 0;
+  keyspace_->expire_deletes_paused = false;
   ResumePaused();
 }
 

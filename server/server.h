@@ -407,6 +407,8 @@ class Server {
   void Reject(Connection& c, const CommandSpec& spec, const CommandSpec& top,
               std::string_view msg);
   bool IsWrite(const Connection& c, uint32_t flags, const CommandSpec& top) const;
+  bool PausedNow(const Connection& c, const CommandSpec& spec, const CommandSpec& top,
+                 ArgList args) const;
   bool DeniedOnOom(const Connection& c, const CommandSpec& spec, const CommandSpec& top,
                    ArgList args) const;
   std::unique_ptr<PubSub> pubsub_;

@@ -379,6 +379,7 @@ void ClientPause(CommandContext& ctx) {
   // A stricter pause (ALL) or a later end wins, as in Redis.
   s.pause_all = all || (s.pause_end_ms != 0 && s.pause_all);
   if (end > s.pause_end_ms) s.pause_end_ms = end;
+  s.keyspace().expire_deletes_paused = true;
   ctx.reply.Ok();
 }
 

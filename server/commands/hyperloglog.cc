@@ -327,7 +327,12 @@ void RegisterHyperLogLogCommands(CommandTable& t) {
       {"pfselftest", 1, "admin", 0, 0, 0, "@hyperloglog @admin @slow @dangerous", PfSelfTestCmd, g,
        "An internal command for testing HyperLogLog values", "2.8.9", "N/A"},
   };
-  for (const CommandRow& r : rows) t.Add(r);
+  for (const CommandRow& r : rows) {
+    CommandSpec* c = t.Add(r);
+    // PFCOUNT may rewrite the cached cardinality and propagate: CLIENT PAUSE WRITE holds it
+    // back, as Redis; COMMAND INFO does not list that flag.
+    if (c->name == "pfcount") c->flags |= kCmdMayReplicate;
+  }
 }
 
 }  // namespace sable

@@ -349,44 +349,6 @@ def test_client_no_evict(raw):
     assert raw.call("CLIENT", "NO-EVICT", "foo") == SYNTAX
 
 
-def test_client_pause_write(raw, server):
-    writer = server.raw()
-    reader = server.raw()
-    try:
-        assert raw.call("CLIENT", "PAUSE", "20000", "WRITE") == b"OK"
-        writer.send_command("SET", "paused", "1")
-        # reads still go through
-        assert reader.call("GET", "paused") is None
-        writer.sock.settimeout(0.3)
-        with pytest.raises(OSError):
-            writer.read_reply()
-        writer.sock.settimeout(10)
-        assert raw.call("CLIENT", "UNPAUSE") == b"OK"
-        assert writer.read_reply() == b"OK"
-        assert reader.call("GET", "paused") == b"1"
-    finally:
-        raw.call("CLIENT", "UNPAUSE")
-        writer.close()
-        reader.close()
-
-
-def test_client_pause_all_expires(raw, server):
-    with server.raw() as other:
-        t0 = time.monotonic()
-        assert raw.call("CLIENT", "PAUSE", "300") == b"OK"
-        assert other.call("PING") == b"PONG"
-        elapsed = time.monotonic() - t0
-        assert 0.2 <= elapsed < 5, elapsed
-
-
-def test_client_pause_errors(raw):
-    assert raw.call("CLIENT", "PAUSE", "abc") == E(
-        "ERR timeout is not an integer or out of range")
-    assert raw.call("CLIENT", "PAUSE", "-1") == E("ERR timeout is negative")
-    assert raw.call("CLIENT", "PAUSE", "10", "foo") == E(
-        "ERR CLIENT PAUSE mode must be WRITE or ALL")
-
-
 def test_client_errors(raw):
     assert raw.call("CLIENT", "foo") == E("ERR unknown subcommand 'foo'. Try CLIENT HELP.")
     assert raw.call("CLIENT") == E("ERR wrong number of arguments for 'client' command")
