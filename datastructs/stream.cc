@@ -466,6 +466,12 @@ bool Stream::DestroyGroup(std::string_view name) {
   return true;
 }
 
+size_t Stream::FreeEffort() const {
+  size_t n = nodes_.size();
+  for (const auto& [name, g] : groups_) n += 1 + g->pel.size() + g->consumers.size();
+  return n;
+}
+
 size_t Stream::MemoryUsage() const {
   // Map nodes cost about 64 bytes each (header, key, value) in jemalloc's classes.
   constexpr size_t kMapNode = 64;

@@ -157,6 +157,8 @@ class Stream {
 
   // Bytes used (MEMORY USAGE estimate, as Redis: listpacks plus group bookkeeping).
   size_t MemoryUsage() const;
+  // Allocations freeing it takes: its nodes, groups, pending entries and consumers.
+  size_t FreeEffort() const;
 
   // Iterates entries with start <= ID <= end, forward or reverse. Tombstones are skipped
   // unless asked for. Valid until the stream is modified.

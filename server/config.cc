@@ -367,6 +367,10 @@ void Config::Mirror(const std::string& name) {
   else if (name == "slowlog-log-slower-than") slowlog_log_slower_than = i64();
   else if (name == "slowlog-max-len") slowlog_max_len = i64();
   else if (name == "min-replicas-to-write") min_replicas_to_write = i64();
+  else if (name == "lazyfree-lazy-eviction") lazyfree_lazy_eviction = v == "yes";
+  else if (name == "lazyfree-lazy-expire") lazyfree_lazy_expire = v == "yes";
+  else if (name == "lazyfree-lazy-user-del") lazyfree_lazy_user_del = v == "yes";
+  else if (name == "lazyfree-lazy-user-flush") lazyfree_lazy_user_flush = v == "yes";
   else if (name == "min-replicas-max-lag") min_replicas_max_lag = i64();
   else if (name == "latency-monitor-threshold") latency_monitor_threshold = i64();
   else if (name == "latency-tracking") latency_tracking = v == "yes";

@@ -67,6 +67,10 @@ class Config {
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
   int64_t slowlog_log_slower_than = 10000;
   int64_t slowlog_max_len = 128;
+  bool lazyfree_lazy_eviction = false;
+  bool lazyfree_lazy_expire = false;
+  bool lazyfree_lazy_user_del = false;
+  bool lazyfree_lazy_user_flush = false;
   int64_t min_replicas_to_write = 0;
   int64_t min_replicas_max_lag = 10;
   int64_t latency_monitor_threshold = 0;

@@ -144,6 +144,10 @@ void Connection::ProtocolError(const std::string& msg) {
   server_->ScheduleFlush(this);
 }
 
+namespace {
+constexpr size_t kKeptArgs = 1024;
+}  // namespace
+
 void Connection::ProcessInput() {
   if (paused || blocked || closing_ || close_after_reply_ || executing) return;
   ParserLimits limits;
@@ -170,6 +174,9 @@ void Connection::ProcessInput() {
     }
     if (args_.empty()) continue;
     ExecuteArgs(args_);
+    // A command of many arguments (a large MSET, SADD) does not leave its argument array
+    // allocated for the connection's lifetime (Redis frees argv after every command).
+    if (args_.capacity() > kKeptArgs) std::vector<std::string_view>().swap(args_);
   }
   if (!parser_.InProgress()) cmd_start_ = in_pos_;
   if (!out_.empty()) server_->ScheduleFlush(this);

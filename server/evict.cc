@@ -143,7 +143,7 @@ Server::EvictResult Server::PerformEvictions() {
   int64_t samples = 5, tenacity = 10;
   StringToInt64(config_->GetValue("maxmemory-samples"), &samples);
   StringToInt64(config_->GetValue("maxmemory-eviction-tenacity"), &tenacity);
-  bool lazy = config_->GetValue("lazyfree-lazy-eviction") == "yes";
+  bool lazy = config_->lazyfree_lazy_eviction;
   bool volatile_only = IsVolatile(policy);
   bool lfu = policy == Policy::kVolatileLfu || policy == Policy::kAllkeysLfu;
   bool ttl = policy == Policy::kVolatileTtl;
@@ -204,13 +204,20 @@ Server::EvictResult Server::PerformEvictions() {
       FeedChange(best_db, ArgList(args, 2));
     }
     size_t before = UsedMemory();
-    keyspace_->Delete(best_db, best_key);
+    if (lazy) {
+      lazyfree_->Free(keyspace_->Detach(best_db, best_key));
+    } else {
+      keyspace_->Delete(best_db, best_key);
+    }
     size_t after = UsedMemory();
     if (before > after) freed += before - after;
     ++stats_.evicted_keys;
     SignalModifiedKey(nullptr, best_db, best_key);
     NotifyKeyspaceEvent(kNotifyEvicted, "evicted", best_key, best_db);
     ++keys_freed;
+    // Values freed in the background do not show in `freed`: as Redis, stop once the
+    // background thread has brought memory under the limit.
+    if (lazy && keys_freed % 16 == 0 && MemoryOverLimit(0) == 0) break;
     if (keys_freed % 16 == 0 && freed < to_free &&
         static_cast<uint64_t>(ChildProcess::MonotonicUs() - start) > limit_us) {
       // The rest is done by a timer, between commands (Redis's startEvictionTimeProc).

@@ -94,7 +94,11 @@ void Keyspace::ExpireNow(int db, KvEntry* e) {
   d.table.Erase(e->key());
   --d.volatile_keys;
   ++stats.expired_keys;
-  KvEntry::Free(e);
+  if (free_expired != nullptr) {
+    free_expired(on_expired_ctx, e);
+  } else {
+    KvEntry::Free(e);
+  }
 }
 
 void Keyspace::Insert(int db, KvEntry* e) { InsertHashed(db, e, dbs_[db]->table.HashKey(e->key())); }
@@ -176,6 +180,15 @@ void Keyspace::FlushDb(int db) {
   d.volatile_keys = 0;
   d.expire_cursor = 0;
   d.avg_ttl = 0;
+}
+
+std::unique_ptr<KvTable> Keyspace::DetachTable(int db) {
+  Db& d = *dbs_[db];
+  auto old = std::make_unique<KvTable>(std::move(d.table));
+  d.volatile_keys = 0;
+  d.expire_cursor = 0;
+  d.avg_ttl = 0;
+  return old;
 }
 
 void Keyspace::FlushAll() {

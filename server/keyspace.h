@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -69,6 +70,9 @@ class Keyspace {
 
   size_t KeyCount(int db) { return dbs_[db]->table.size(); }
   void FlushDb(int db);
+  // Empties `db` and returns its table with every entry in it, to be freed elsewhere (FLUSHDB
+  // ASYNC). Clients blocked on its streams are the caller's to wake.
+  std::unique_ptr<KvTable> DetachTable(int db);
   void FlushAll();
   void SwapDb(int a, int b);
 
@@ -99,6 +103,9 @@ class Keyspace {
   // During CLIENT PAUSE (Redis's PAUSE_ACTION_EXPIRE): reads see expired keys as missing, but
   // neither they nor the active cycle delete them, so nothing reaches the AOF or replicas.
   bool expire_deletes_paused = false;
+  // lazyfree-lazy-expire: expired entries are handed to this (it frees them, maybe on the
+  // background thread) instead of being freed here.
+  void (*free_expired)(void* ctx, KvEntry* e) = nullptr;
   // While a child saves, reads do not update the LRU clock of entries (as Redis): the write
   // would copy the page the child still shares.
   bool no_touch = false;

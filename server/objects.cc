@@ -32,6 +32,12 @@ void InstallObjectHooks() {
   KvEntry::SetDupObjectHook(DupHook);
 }
 
+size_t FreeEffort(const KvEntry* e) {
+  if (e->enc() != Enc::kPtr) return 1;
+  const ObjectOps& ops = g_ops[static_cast<int>(e->type())];
+  return ops.free_effort ? ops.free_effort(e->ptr()) : 1;
+}
+
 const char* EncodingName(const KvEntry* e) {
   switch (e->enc()) {
     case Enc::kInt: return "int";

@@ -31,7 +31,13 @@ struct ObjectOps {
   // xorObjectDigest does for the type (Digest::Mix for ordered elements, Digest::Add for
   // unordered ones); independent of the encoding.
   void (*digest)(const void* obj, Digest* out) = nullptr;
+  // How many allocations freeing the value takes (Redis's lazyfreeGetFreeEffort): 1 for a
+  // single-allocation encoding (listpack, intset), the elements or nodes otherwise.
+  size_t (*free_effort)(const void* obj) = nullptr;
 };
+
+// The free effort of an entry's value (1 for strings).
+size_t FreeEffort(const KvEntry* e);
 
 // DUMP payload of one value: its RDB serialisation, the RDB version (2 bytes LE) and a
 // CRC64 (8 bytes LE). Used by DUMP and by the RESP form of the AOF base (RESTORE).

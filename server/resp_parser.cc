@@ -157,6 +157,7 @@ RespParser::Result RespParser::Parse(const char* buf, size_t len, size_t* pos,
   args->reserve(offsets_.size());
   for (auto& [off, n] : offsets_) args->emplace_back(buf + off, n);
   offsets_.clear();
+  if (offsets_.capacity() > 1024) offsets_.shrink_to_fit();  // after a very long command
   return Result::kCommand;
 }
 

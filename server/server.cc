@@ -86,7 +86,9 @@ Server::Server(Config* config) : config_(config) {
   keyspace_->on_stream_removed_ctx = this;
   pubsub_ = std::make_unique<PubSub>(this);
   tracking_ = std::make_unique<Tracking>(this);
+  lazyfree_ = std::make_unique<LazyFree>();
   OnConfigChange("notify-keyspace-events");
+  OnConfigChange("lazyfree-lazy-expire");
   aof_ = std::make_unique<Aof>(this);
   acl_ = std::make_unique<Acl>(this);
   // A subscriber whose user lost access to one of its channels or patterns is disconnected
@@ -178,6 +180,12 @@ std::string Server::OnConfigChange(const std::string& name) {
     ChildProcess::set_key_save_delay_us(v);
   } else if (name == "hz") {
     uv_timer_set_repeat(&cron_timer_, 1000 / config_->hz);
+  } else if (name == "lazyfree-lazy-expire") {
+    keyspace_->free_expired = nullptr;
+    if (config_->lazyfree_lazy_expire)
+      keyspace_->free_expired = [](void* self, KvEntry* e) {
+        static_cast<Server*>(self)->lazyfree_->Free(e);
+      };
   } else if (name == "notify-keyspace-events") {
     // The "new" event hooks key creation only while it is enabled.
     keyspace_->on_new_key = (config_->notify_keyspace_events & kNotifyNew) ? OnNewKey : nullptr;
@@ -887,7 +895,7 @@ void Server::CalibrateUsedMemory() {
 
 size_t Server::UsedMemory() const {
 #ifndef SABLE_NO_JEMALLOC
-  int64_t v = memory_baseline_ + ThreadNetAllocated();
+  int64_t v = memory_baseline_ + ThreadNetAllocated() + lazyfree_->net_allocated();
   return v > 0 ? static_cast<size_t>(v) : 0;
 #elif defined(SABLE_SANITIZER_ALLOCATOR)
   return __sanitizer_get_current_allocated_bytes();

@@ -19,6 +19,7 @@
 #include "server/command_table.h"
 #include "server/config.h"
 #include "server/keyspace.h"
+#include "server/lazyfree.h"
 #include "server/reply_writer.h"
 #include "server/tick_clock.h"
 
@@ -135,6 +136,7 @@ class Server {
   }
   PubSub& pubsub() { return *pubsub_; }
   Tracking& tracking() { return *tracking_; }
+  LazyFree& lazyfree() { return *lazyfree_; }
   // The client whose command is being processed (nullptr in cron and loop callbacks).
   Connection* current_client() const { return current_client_; }
   // True while a command handler runs (including the commands of an EXEC).
@@ -413,6 +415,7 @@ class Server {
                    ArgList args) const;
   std::unique_ptr<PubSub> pubsub_;
   std::unique_ptr<Tracking> tracking_;
+  std::unique_ptr<LazyFree> lazyfree_;
   Connection* current_client_ = nullptr;
   int call_depth_ = 0;
   std::vector<uint64_t> close_asap_;  // client ids over their output buffer limit

@@ -951,6 +951,10 @@ void RegisterHashCommands(CommandTable& t) {
   ops.rdb_save = HashRdbSave;
   ops.rdb_load = HashRdbLoad;
   ops.digest = HashDigest;
+  ops.free_effort = [](const void* p) -> size_t {
+    HashObj h(const_cast<void*>(p));
+    return h.is_lp() ? 1 : h.map()->size();
+  };
   RegisterObjectOps(ObjType::kHash, ops);
   const char* g = "hash";
   const char* wf = "@write @hash @fast";

@@ -25,10 +25,20 @@ const char* TypeName(ObjType t) {
   return "none";
 }
 
+// DEL and UNLINK: UNLINK (and DEL with lazyfree-lazy-user-del) frees large values on the
+// background thread.
 void Del(CommandContext& ctx) {
   int64_t n = 0;
+  bool lazy = ctx.spec.name == "unlink" || ctx.server.config().lazyfree_lazy_user_del;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
-    if (LookupWrite(ctx, ctx.args[i]) != nullptr && Ks(ctx).Delete(ctx.db, ctx.args[i])) {
+    if (LookupWrite(ctx, ctx.args[i]) == nullptr) continue;
+    KvEntry* e = Ks(ctx).Detach(ctx.db, ctx.args[i]);
+    if (e != nullptr) {
+      if (lazy) {
+        ctx.server.lazyfree().Free(e);
+      } else {
+        KvEntry::Free(e);
+      }
       SignalModifiedKey(ctx, ctx.args[i]);  // only the keys really deleted
       NotifyKeyspaceEvent(ctx, kNotifyGeneric, "del", ctx.args[i]);
       ++n;
@@ -467,32 +477,54 @@ void DbSize(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(Ks(ctx).KeyCount(ctx.db)));
 }
 
-bool FlushMode(CommandContext& ctx) {
+bool FlushMode(CommandContext& ctx, bool* async) {
   if (ctx.args.size() > 2 || (ctx.args.size() == 2 && !EqNoCase(ctx.args[1], "ASYNC") &&
                               !EqNoCase(ctx.args[1], "SYNC"))) {
     ctx.reply.Error(err::kSyntax);
     return false;
   }
+  *async = ctx.args.size() == 2 ? EqNoCase(ctx.args[1], "ASYNC")
+                                : ctx.server.config().lazyfree_lazy_user_flush;
   return true;
 }
 
+// Empties one database (db >= 0) or all; ASYNC hands the entries to the background thread.
+void EmptyData(CommandContext& ctx, int db, bool async) {
+  Keyspace& ks = Ks(ctx);
+  if (!async) {
+    if (db >= 0) {
+      ks.FlushDb(db);
+    } else {
+      ks.FlushAll();
+    }
+    return;
+  }
+  for (int i = 0; i < ks.size(); ++i) {
+    if ((db >= 0 && i != db) || ks.KeyCount(i) == 0) continue;
+    ctx.server.lazyfree().FreeTable(ks.DetachTable(i));
+    ctx.server.SignalReadyKeysInDb(i);  // XREADGROUP clients whose stream went away
+  }
+}
+
 void FlushDb(CommandContext& ctx) {
-  if (!FlushMode(ctx)) return;
+  bool async;
+  if (!FlushMode(ctx, &async)) return;
   Dirty(ctx, Ks(ctx).KeyCount(ctx.db));
   ctx.server.SignalFlushedDb(ctx.db);  // while the keys are still there, as Redis
   // As Redis (forceCommandPropagation): FLUSHDB reaches the AOF and replicas even when the
   // database was already empty.
   if (ctx.server.propagating())
     ctx.server.PropagateAs(ctx.db, std::vector<std::string>(ctx.args.begin(), ctx.args.end()));
-  Ks(ctx).FlushDb(ctx.db);
+  EmptyData(ctx, ctx.db, async);
   ctx.reply.Ok();
 }
 
 void FlushAll(CommandContext& ctx) {
-  if (!FlushMode(ctx)) return;
+  bool async;
+  if (!FlushMode(ctx, &async)) return;
   for (int i = 0; i < Ks(ctx).size(); ++i) Dirty(ctx, Ks(ctx).KeyCount(i));
   ctx.server.SignalFlushedDb(-1);
-  Ks(ctx).FlushAll();
+  EmptyData(ctx, -1, async);
   Dirty(ctx);
   // As Redis: a BGSAVE in progress is stopped, and with save points the empty dataset is saved
   // at once (the change counter then reads 0, so propagation is asked for explicitly).

@@ -953,6 +953,9 @@ void RegisterListCommands(CommandTable& t) {
   ops.rdb_save = ListRdbSave;
   ops.rdb_load = ListRdbLoad;
   ops.digest = ListDigest;
+  ops.free_effort = [](const void* v) -> size_t {
+    return ListIsQuicklist(v) ? ListAsQuicklist(v)->node_count() : 1;
+  };
   RegisterObjectOps(ObjType::kList, ops);
   const char* g = "list";
   const char* wf = "@write @list @fast";

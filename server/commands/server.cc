@@ -106,7 +106,7 @@ std::string InfoMemory(Server& s) {
       "mem_fragmentation_ratio:{:.2f}\r\nmem_fragmentation_bytes:{}\r\n"
       "mem_not_counted_for_evict:{}\r\nmem_replication_backlog:0\r\nmem_clients_slaves:0\r\n"
       "mem_clients_normal:{}\r\nmem_aof_buffer:{}\r\nmem_allocator:{}\r\n"
-      "active_defrag_running:0\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
+      "active_defrag_running:0\r\nlazyfree_pending_objects:{}\r\nlazyfreed_objects:{}\r\n",
       used, Human(static_cast<double>(used)), rss, Human(static_cast<double>(rss)),
       st.peak_memory, Human(static_cast<double>(st.peak_memory)), overhead, st.startup_memory,
       dataset, used, rss, total, Human(static_cast<double>(total)),
@@ -118,7 +118,7 @@ std::string InfoMemory(Server& s) {
       s.config().maxmemory_policy, used ? static_cast<double>(rss) / used : 0.0,
       static_cast<int64_t>(rss) - static_cast<int64_t>(used), s.MemoryNotCountedForEvict(),
       clients_mem, aof_mem,
-      s.AllocatorName());
+      s.AllocatorName(), s.lazyfree().pending(), s.lazyfree().freed());
 }
 
 std::string InfoPersistence(Server& s) {
@@ -409,6 +409,7 @@ void ConfigResetStat(CommandContext& ctx) {
   st.total_error_replies = st.unexpected_error_replies = 0;
   st.errors.clear();
   s.keyspace().stats = KeyspaceStats{};
+  s.lazyfree().ResetStats();
   s.FlushLatencySample();
   for (const CommandSpec* c : s.commands().all()) {
     c->stats = CommandStats{};

@@ -986,6 +986,10 @@ void RegisterSetCommands(CommandTable& t) {
   ops.rdb_save = SetRdbSave;
   ops.rdb_load = SetRdbLoad;
   ops.digest = SetDigest;
+  ops.free_effort = [](const void* p) -> size_t {
+    SetObj s(const_cast<void*>(p));
+    return s.is_intset() ? 1 : s.strs()->size();
+  };
   RegisterObjectOps(ObjType::kSet, ops);
   const char* g = "set";
   const char* wf = "@write @set @fast";

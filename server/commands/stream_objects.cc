@@ -225,6 +225,7 @@ void RegisterStreamObjectOps() {
   ops.rdb_save = StreamRdbSave;
   ops.rdb_load = StreamRdbLoad;
   ops.digest = StreamDigest;
+  ops.free_effort = [](const void* p) { return static_cast<const Stream*>(p)->FreeEffort(); };
   RegisterObjectOps(ObjType::kStream, ops);
 }
 

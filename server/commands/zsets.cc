@@ -586,6 +586,10 @@ void RegisterZSetCommands(CommandTable& t) {
   ops.rdb_save = ZsetRdbSave;
   ops.rdb_load = ZsetRdbLoad;
   ops.digest = ZsetDigest;
+  ops.free_effort = [](const void* p) -> size_t {
+    ZObj z(const_cast<void*>(p));
+    return z.is_listpack() ? 1 : z.size();
+  };
   RegisterObjectOps(ObjType::kZSet, ops);
 
   using namespace zcmd;  // NOLINT: the handlers of zset_ranges.cc
