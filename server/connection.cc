@@ -153,7 +153,7 @@ void Connection::ProcessInput() {
   ParserLimits limits;
   limits.max_bulk_len = server_->config().proto_max_bulk_len;
   std::string error;
-  while (!closing_ && !close_after_reply_ && !paused && !blocked) {
+  while (!closing_ && !close_after_reply_ && !paused && !blocked && !close_asap) {
     limits.auth_required = !authenticated;
     if (!parser_.InProgress()) cmd_start_ = in_pos_;
     size_t pos = in_pos_;

@@ -108,6 +108,9 @@ class Connection {
   bool subscribed() const { return pubsub && !pubsub->empty(); }
   ClientTracking tracking;         // CLIENT TRACKING state (server/tracking.h)
   int64_t obuf_soft_since_ms = 0;  // when the output buffer went over the soft limit
+  // Over its client-output-buffer-limit: no more input is read, and the connection is closed
+  // before anything more is sent (Redis's CLIENT_CLOSE_ASAP).
+  bool close_asap = false;
 
  private:
   friend class Server;

@@ -128,6 +128,7 @@ void Server::Execute(Connection& c, ArgList args) {
   ++c.executing;
   const CommandSpec* top = Dispatch(c, args);
   --c.executing;
+  if (config_->obuf_normal.hard != 0 || config_->obuf_normal.soft != 0) CheckOutputLimit(c);
   if (current_client_ == &c) current_client_ = outer;
   // CLIENT CACHING applies to the next command (or the next transaction) only.
   if (c.tracking.has(ClientTracking::kCaching) && !c.in_multi &&
@@ -137,7 +138,8 @@ void Server::Execute(Connection& c, ArgList args) {
 
 const CommandSpec* Server::Dispatch(Connection& c, ArgList args) {
   ReplyWriter& w = c.writer();
-  bool muted = c.reply_mode == ReplyMode::kOff || c.reply_mode == ReplyMode::kSkipNext;
+  bool muted = c.reply_mode == ReplyMode::kOff || c.reply_mode == ReplyMode::kSkipNext ||
+               c.close_asap;
   if (c.reply_mode == ReplyMode::kSkipNext) c.reply_mode = ReplyMode::kOn;
   w.set_muted(muted);
 

@@ -620,9 +620,11 @@ std::string_view Server::ClientType(const Connection& c) const {
 }
 
 void Server::CheckOutputLimit(Connection& c) {
-  // Only the pubsub class is enforced (normal has no limit by default; replicas are streamed).
-  if (!c.subscribed() || c.closing()) return;
-  const OutputBufferLimit& lim = config_->obuf_pubsub;
+  // The normal and pubsub classes are enforced (replicas are streamed without a limit yet).
+  if (c.closing() || c.close_asap || c.fake()) return;
+  const OutputBufferLimit& lim = c.subscribed() ? config_->obuf_pubsub : config_->obuf_normal;
+  if (lim.hard == 0 && lim.soft == 0) return;
+  if (std::find(replicas_.begin(), replicas_.end(), &c) != replicas_.end()) return;
   size_t used = c.output_bytes();
   bool over = lim.hard > 0 && used >= static_cast<size_t>(lim.hard);
   if (lim.soft > 0 && used >= static_cast<size_t>(lim.soft)) {
@@ -635,13 +637,26 @@ void Server::CheckOutputLimit(Connection& c) {
   } else {
     c.obuf_soft_since_ms = 0;
   }
-  if (!over) return;
-  if (std::find(close_asap_.begin(), close_asap_.end(), c.id()) != close_asap_.end()) return;
+  if (over) CloseAsap(c);
+}
+
+void Server::CloseAsap(Connection& c) {
+  if (c.close_asap) return;
   Log(LogLevel::kWarning,
       "Client id={} addr={} name={} scheduled to be closed ASAP for overcoming of output "
       "buffer limits.",
       c.id(), c.peer, c.name);
+  c.close_asap = true;
   close_asap_.push_back(c.id());
+}
+
+bool Server::ReplyOverLimit(Connection& c) {
+  // Without a configured limit a reply still stops at 1 GiB (it would grow until memory runs
+  // out; Redis has no such stop).
+  constexpr size_t kMaxReplyBytes = size_t{1} << 30;
+  CheckOutputLimit(c);
+  if (!c.close_asap && c.output_bytes() > kMaxReplyBytes) CloseAsap(c);
+  return c.close_asap;
 }
 
 void Server::CheckPubsubSoftLimits() {

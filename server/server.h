@@ -143,6 +143,10 @@ class Server {
   bool in_call() const { return call_depth_ > 0; }
   // Pub/Sub clients over client-output-buffer-limit are closed before the next flush.
   void CheckOutputLimit(Connection& c);
+  void CloseAsap(Connection& c);
+  // For commands building a huge reply (KEYS, *RANDFIELD/MEMBER with a large count), checked
+  // every so many elements: the client went over its output limit and is being closed.
+  bool ReplyOverLimit(Connection& c);
   // "normal", "slave" or "pubsub" (CLIENT LIST/KILL TYPE, output buffer classes).
   std::string_view ClientType(const Connection& c) const;
   bool cron_paused = false;  // DEBUG PAUSE-CRON

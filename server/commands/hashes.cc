@@ -765,9 +765,6 @@ class PairPicker {
   std::vector<uint8_t*> fields_;
 };
 
-// Redis stops a huge reply when the client is being closed (output limits); with no limit
-// configured it would grow until memory runs out. Stop at 1 GiB and close the connection.
-constexpr size_t kMaxRandReplyBytes = size_t{1} << 30;
 
 void HRandFieldWithCount(CommandContext& ctx, int64_t l, bool withvalues) {
   bool wrong;
@@ -796,10 +793,8 @@ void HRandFieldWithCount(CommandContext& ctx, int64_t l, bool withvalues) {
   if (!unique || count == 1) {
     header(count);
     for (uint64_t i = 0; i < count; ++i) {
-      if ((i & 1023) == 1023 && ctx.reply.buffer()->size() > kMaxRandReplyBytes) {
-        ctx.conn.CloseAfterReply();
-        break;
-      }
+      // Redis stops a huge reply once the client is being closed for its output limit.
+      if ((i & 1023) == 1023 && ctx.server.ReplyOverLimit(ctx.conn)) break;
       picker.Random(rng, &f, &v);
       emit(f, v);
     }

@@ -379,12 +379,14 @@ void Keys(CommandContext& ctx) {
   size_t h = ctx.reply.BeginDeferred();
   size_t n = 0;
   int64_t now = ctx.now_ms;
+  bool stopped = false;
   Ks(ctx).db(ctx.db).table.ForEach([&](KvEntry* e) {
-    if (e->has_expire() && e->expire_ms() <= now) return;
+    if (stopped || (e->has_expire() && e->expire_ms() <= now)) return;
     std::string_view k = e->key();
     if (all || GlobMatch(pat, k)) {
       ctx.reply.Bulk(k);
-      ++n;
+      // As Redis: a client closed for its output limit gets no more of the reply.
+      if ((++n & 1023) == 0 && ctx.server.ReplyOverLimit(ctx.conn)) stopped = true;
     }
   });
   ctx.reply.EndDeferredArray(h, n);

@@ -616,8 +616,6 @@ void RandMembersUnique(CommandContext& ctx, SetObj s, uint64_t count, SetRng& rn
   }
 }
 
-constexpr size_t kMaxRandReplyBytes = size_t{1} << 30;
-
 void SRandMember(CommandContext& ctx) {
   if (ctx.args.size() > 3) {
     ctx.reply.Error(err::kSyntax);
@@ -655,12 +653,7 @@ void SRandMember(CommandContext& ctx) {
   if (!unique || count == 1) {
     ctx.reply.Array(count);
     for (uint64_t i = 0; i < count; ++i) {
-      // Redis stops a huge reply when the client is being closed (output limits); with no
-      // limit configured it would grow until memory runs out. Stop at 1 GiB and close.
-      if ((i & 1023) == 1023 && ctx.reply.buffer()->size() > kMaxRandReplyBytes) {
-        ctx.conn.CloseAfterReply();
-        break;
-      }
+      if ((i & 1023) == 1023 && ctx.server.ReplyOverLimit(ctx.conn)) break;
       if (s.is_intset()) {
         ctx.reply.BulkInt(s.ints()->Random(rng.Next()));
       } else {

@@ -397,8 +397,6 @@ void ZLexCount(CommandContext& ctx) {
 // ZRANDMEMBER
 // ---------------------------------------------------------------------------------------------
 
-constexpr size_t kMaxRandReplyBytes = size_t{1} << 30;
-
 // Replies the element at 0-based rank r.
 void ReplyAtRank(CommandContext& ctx, ZObj z, size_t r, bool withscores) {
   ZIter it = ZIter::AtRank(z, r, false, 1);
@@ -432,12 +430,7 @@ void RandWithCount(CommandContext& ctx, int64_t l, bool withscores) {
   if (!unique || count == 1) {
     ctx.reply.Array(flat ? 2 * count : count);
     for (uint64_t i = 0; i < count; ++i) {
-      // Redis stops a huge reply when the client gets closed for its output; without a limit
-      // it would grow until memory runs out. Stop at 1 GiB and close.
-      if ((i & 1023) == 1023 && ctx.reply.buffer()->size() > kMaxRandReplyBytes) {
-        ctx.conn.CloseAfterReply();
-        break;
-      }
+      if ((i & 1023) == 1023 && ctx.server.ReplyOverLimit(ctx.conn)) break;
       ReplyAtRank(ctx, z, rng.Below(size), withscores);
     }
     return;
