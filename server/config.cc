@@ -284,7 +284,7 @@ std::string Config::SetArgs(const std::string& name, const std::vector<std::stri
     }
     canon = Join(parts);
   } else if (name == "bind") {
-    if (args.empty()) return "wrong number of arguments";
+    // No address (CONFIG SET bind "", or `bind ""` in a file) means no TCP listener.
     std::vector<std::string> parts;
     for (const auto& a : args) {
       std::istringstream is(a);
@@ -562,7 +562,6 @@ std::string Config::Set(std::string_view name, std::string_view value) {
     return args;
   };
   std::vector<std::string> args = split(value);
-  if (args.empty() && n == "bind") return fmt::format("CONFIG SET failed (possibly related to argument '{}') - Too few bind addresses specified.", name);
   std::string old = it->second.value;
   std::string reason = SetArgs(n, args);
   if (!reason.empty())

@@ -56,7 +56,9 @@ class Config {
 
   // Typed mirrors of hot settings (kept in sync by Set).
   int port = 6379;
-  std::vector<std::string> bind{"127.0.0.1", "-::1"};
+  // Redis 7's default: every interface (IPv6 if available); protected mode refuses
+  // non-loopback clients while no password is set.
+  std::vector<std::string> bind{"*", "-::*"};
   bool protected_mode = true;
   std::string requirepass;
   int databases = 16;

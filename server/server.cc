@@ -329,6 +329,7 @@ bool Server::ListenTcp(std::string* err) {
       addr = addr.substr(1);
     }
     if (addr == "*") addr = "0.0.0.0";
+    if (addr == "::*") addr = "::";
     sockaddr_storage ss{};
     bool v6 = addr.find(':') != std::string::npos;
     int rc = v6 ? uv_ip6_addr(addr.c_str(), config_->port, reinterpret_cast<sockaddr_in6*>(&ss))
@@ -359,24 +360,39 @@ bool Server::ListenTcp(std::string* err) {
     listeners_.push_back(t);
     any = true;
   }
-  if (!any) *err = "no address to listen on";
-  return any;
+  // An empty bind list is no TCP listener at all (unix socket only), as Redis 7.0.
+  if (!any && !config_->bind.empty()) *err = "no address to listen on";
+  if (any || config_->bind.empty()) listen_bind_ = config_->bind;
+  return any || config_->bind.empty();
 }
 
-// CONFIG SET port/bind (Redis's changeListener): the new listeners first; only when they all
-// work are the old ones closed, else the old ones stay and the setting is restored.
+// CONFIG SET port/bind (Redis's changeListener / applyBind): for a new port the new listeners
+// come first and the old ones stay if they fail; for new addresses, see below. A failure
+// restores the setting.
 std::string Server::RebindTcp(bool port_changed) {
   std::vector<uv_tcp_t*> old;
   old.swap(listeners_);
   std::string err;
-  if (config_->port != 0 && !ListenTcp(&err)) {
-    CloseTcpListeners(&listeners_);
-    listeners_ = std::move(old);
-    return port_changed ? "Unable to listen on this port: " + err
-                        : "Failed to bind to specified addresses.";
+  if (port_changed) {
+    if (config_->port != 0 && !ListenTcp(&err)) {
+      CloseTcpListeners(&listeners_);
+      listeners_ = std::move(old);
+      return "Unable to listen on this port: " + err;
+    }
+    CloseTcpListeners(&old);
+    return "";
   }
+  // New addresses on the same port (Redis's applyBind): the old sockets go first (the new
+  // set may include them, or a wildcard over them); on failure the old addresses come back.
+  std::vector<std::string> previous = listen_bind_;
   CloseTcpListeners(&old);
-  return "";
+  if (config_->port == 0 || ListenTcp(&err)) return "";
+  CloseTcpListeners(&listeners_);
+  std::swap(config_->bind, previous);
+  if (!ListenTcp(&err))
+    Log(LogLevel::kWarning, "Failed to restore the previous bind addresses: {}", err);
+  std::swap(config_->bind, previous);
+  return "Failed to bind to specified addresses.";
 }
 
 void Server::CloseTcpListeners(std::vector<uv_tcp_t*>* ls) {

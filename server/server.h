@@ -366,6 +366,7 @@ class Server {
   bool ListenUnix();
   bool ListenTcp(std::string* err);
   std::string RebindTcp(bool port_changed);
+  std::vector<std::string> listen_bind_;  // the addresses the TCP listeners were made for
   static void CloseTcpListeners(std::vector<uv_tcp_t*>* ls);
   void ResumePaused();
 

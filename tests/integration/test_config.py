@@ -232,3 +232,43 @@ def test_config_set_port_moves_the_listener(spawn):
     with pytest.raises(OSError):
         socket.create_connection((helpers.HOST, old_port), timeout=2).close()
     c.close()
+
+
+# --------------------------------------------------------------------------------------------
+# bind
+# --------------------------------------------------------------------------------------------
+
+def connects(srv):
+    try:
+        with srv.raw(timeout=2) as c:
+            return c.call("PING") == b"PONG"
+    except (OSError, ConnectionError):
+        return False
+
+
+def test_bind_defaults_to_every_interface(spawn):
+    srv = spawn("--save", "", base_args=False)  # no --bind
+    with srv.raw() as c:
+        assert config_get(c, "bind") == b"* -::*"
+
+
+def test_config_set_bind(spawn):
+    srv = spawn()  # --bind 127.0.0.1
+    with srv.raw() as c:
+        assert config_get(c, "bind") == b"127.0.0.1"
+        # no address: no TCP listener, the connections already open keep working
+        assert c.call("CONFIG", "SET", "bind", "") == b"OK"
+        assert config_get(c, "bind") == b""
+        assert not connects(srv)
+        assert c.call("PING") == b"PONG"
+        # a wildcard, then a single address on the same port (the wildcard must go first)
+        assert c.call("CONFIG", "SET", "bind", "* -::*") == b"OK"
+        assert connects(srv)
+        assert c.call("CONFIG", "SET", "bind", "127.0.0.1") == b"OK"
+        assert connects(srv)
+        # an address that is not this machine's: refused, and the old one is kept
+        assert c.call("CONFIG", "SET", "bind", "192.0.2.1") == helpers.RespError(
+            "ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to "
+            "specified addresses.")
+        assert config_get(c, "bind") == b"127.0.0.1"
+        assert connects(srv)
