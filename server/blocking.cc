@@ -41,6 +41,7 @@ void Server::BlockClient(Connection& c, int db, const std::vector<std::string_vi
   c.block.deadline_ms = deadline_ms;
   c.block.null_array = null_array;
   c.block.timeout_zero = false;
+  c.block.wait_offset = -1;
   c.block.wake_on_delete = wake_on_delete;
   c.block.spec = &spec;
   c.block.args.assign(args.begin(), args.end());
@@ -64,6 +65,7 @@ void Server::RemoveBlocked(Connection& c) {
     if (it->second.empty()) blocking_keys_.erase(it);
   }
   if (c.block.deadline_ms) block_deadlines_.erase({c.block.deadline_ms, c.id()});
+  if (c.block.wait_offset >= 0) std::erase(waiting_acks_, &c);
   c.blocked = false;
   c.block.keys.clear();
   c.block.args.clear();
@@ -81,6 +83,8 @@ bool Server::UnblockClient(Connection& c, bool with_error) {
   ReplyWriter& w = c.writer();
   if (with_error) {
     w.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+  } else if (c.block.wait_offset >= 0) {
+    w.Integer(static_cast<int64_t>(ReplicasAcked(c.block.wait_offset)));
   } else if (c.block.timeout_zero) {
     w.Integer(0);
   } else if (c.block.null_array) {

@@ -111,6 +111,11 @@ class Connection {
   // Over its client-output-buffer-limit: no more input is read, and the connection is closed
   // before anything more is sent (Redis's CLIENT_CLOSE_ASAP).
   bool close_asap = false;
+  // A replica's side of the link (Redis's repl_ack_off / repl_ack_time / slave_listening_port):
+  // the offset it last acknowledged (REPLCONF ACK), when, and the port it announced.
+  int64_t repl_ack_offset = 0;
+  int64_t repl_ack_ms = 0;
+  int repl_listening_port = 0;
 
  private:
   friend class Server;

@@ -312,11 +312,15 @@ bool Server::IsWrite(const Connection& c, uint32_t flags, const CommandSpec& top
   return false;
 }
 
-// min-replicas-to-write / min-replicas-max-lag: attached replicas stand for good ones (they
-// do not report their offsets yet).
+// min-replicas-to-write / min-replicas-max-lag: good replicas acknowledged within the last
+// max-lag seconds (Redis's repl_good_slaves_count).
 bool Server::EnoughGoodReplicas() const {
   int64_t to_write = config_->min_replicas_to_write, max_lag = config_->min_replicas_max_lag;
-  return to_write <= 0 || max_lag <= 0 || replicas_.size() >= static_cast<size_t>(to_write);
+  if (to_write <= 0 || max_lag <= 0) return true;
+  int64_t good = 0;
+  for (const Connection* r : replicas_)
+    if ((now_ms_ - r->repl_ack_ms) / 1000 <= max_lag) ++good;
+  return good >= to_write;
 }
 
 // Redis's reject_cmd_on_oom.

@@ -27,19 +27,24 @@ void Server::FeedChange(int db, ArgList args, bool replicas_only) {
     }
     AppendRespCommand(&aof_buf_, args);
   }
-  if (!replicas_.empty()) {
-    std::string chunk;
-    if (db != repl_db_ && db >= 0) {
-      std::string d = std::to_string(db);
-      std::string_view sel[] = {"SELECT", d};
-      AppendRespCommand(&chunk, ArgList(sel, 2));
-      repl_db_ = db;
-    }
-    AppendRespCommand(&chunk, args);
-    for (Connection* r : replicas_) {
-      r->writer().Raw(chunk);
-      ScheduleFlush(r);
-    }
+  if (!replicas_.empty()) FeedReplicas(db, args);
+}
+
+// The replication stream: SELECT when the database changes (db < 0: none), then the command;
+// the master offset counts every byte.
+void Server::FeedReplicas(int db, ArgList args) {
+  std::string chunk;
+  if (db != repl_db_ && db >= 0) {
+    std::string d = std::to_string(db);
+    std::string_view sel[] = {"SELECT", d};
+    AppendRespCommand(&chunk, ArgList(sel, 2));
+    repl_db_ = db;
+  }
+  AppendRespCommand(&chunk, args);
+  repl_offset_ += static_cast<int64_t>(chunk.size());
+  for (Connection* r : replicas_) {
+    r->writer().Raw(chunk);
+    ScheduleFlush(r);
   }
 }
 

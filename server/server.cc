@@ -551,6 +551,7 @@ void Server::FlushPending() {
   // Before the loop sleeps (Redis's beforeSleep): BCAST invalidations of this cycle, and
   // clients that went over their output buffer limit are dropped.
   tracking_->Broadcast();
+  RequestReplicaAcks();
   if (!close_asap_.empty()) CloseClientsOverLimit();
   // DEBUG AOF-FLUSH-SLEEP: as Redis, a pause before buffered AOF changes are written.
   if (aof_flush_sleep_us > 0 && !aof_buf_.empty())
@@ -591,8 +592,11 @@ void Server::Cron() {
   if (!child_.active()) keyspace_->RehashStep(1000);
   if (pause_end_ms != 0 && now_ms_ >= pause_end_ms) Unpause();
   if (tracking_->clients() > 0) tracking_->LimitUsedSlots();
-  if (pubsub_->channel_count(false) + pubsub_->channel_count(true) + pubsub_->pattern_count())
-    CheckPubsubSoftLimits();
+  // Clients that stay over a soft output limit without new traffic are dropped too.
+  if (config_->obuf_normal.soft != 0 ||
+      pubsub_->channel_count(false) + pubsub_->channel_count(true) + pubsub_->pattern_count())
+    CheckSoftOutputLimits();
+  PingReplicas();
   if (config_->timeout > 0) {
     std::vector<Connection*> idle;
     for (auto& [id, c] : clients_)
@@ -675,7 +679,7 @@ bool Server::ReplyOverLimit(Connection& c) {
   return c.close_asap;
 }
 
-void Server::CheckPubsubSoftLimits() {
+void Server::CheckSoftOutputLimits() {
   // A subscriber that stays over the soft limit without new traffic is still dropped.
   for (auto& [id, c] : clients_)
     if (c->obuf_soft_since_ms != 0) CheckOutputLimit(*c);

@@ -198,7 +198,20 @@ class Server {
   void DropPropagation(size_t keep) {
     if (prop_queue_.size() > keep) prop_queue_.resize(keep);
   }
-  void AddReplica(Connection* c) { replicas_.push_back(c); repl_db_ = -1; }
+  void AddReplica(Connection* c);
+  // Replication offsets (server/replication/primary.cc): bytes fed to replicas so far, and
+  // how many replicas acknowledged at least `offset`.
+  int64_t repl_offset() const { return repl_offset_; }
+  size_t ReplicasAcked(int64_t offset) const;
+  const std::vector<Connection*>& replicas() const { return replicas_; }
+  // A replica acknowledged an offset: WAIT clients it satisfies are answered.
+  void ReplicaAck(Connection& replica, int64_t offset);
+  // WAIT blocks `c` until `n` replicas acknowledge the current offset (REPLCONF GETACK is
+  // sent to them before the loop sleeps).
+  void WaitForReplicas(Connection& c, int64_t n);
+  // Cron: PING to replicas every repl-ping-replica-period seconds.
+  void PingReplicas();
+  void RequestReplicaAcks();
   std::string& aof_buffer() { return aof_buf_; }
   void ResetAofFeed(bool on) {
     aof_on_ = on;
@@ -409,7 +422,7 @@ class Server {
   static void OnNewKey(void* self, int db, std::string_view key);
   void PublishKeyspaceEvent(std::string_view event, std::string_view key, int db);
   void CloseClientsOverLimit();
-  void CheckPubsubSoftLimits();
+  void CheckSoftOutputLimits();
   const CommandSpec* Dispatch(Connection& c, ArgList args);
   void Reject(Connection& c, const CommandSpec& spec, const CommandSpec& top,
               std::string_view msg);
@@ -437,6 +450,11 @@ class Server {
   int64_t aof_cur_timestamp_ = 0;  // second of the last #TS: annotation fed to the AOF
   std::vector<Connection*> replicas_;
   int repl_db_ = -1;
+  int64_t repl_offset_ = 0;
+  int64_t last_replica_ping_ms_ = 0;
+  std::vector<Connection*> waiting_acks_;  // clients blocked in WAIT
+  bool getack_pending_ = false;
+  void FeedReplicas(int db, ArgList args);
   bool in_batch_ = false;
   uint64_t last_tick_ = 0;
   Connection* reprocessing_ = nullptr;  // client whose blocked command is being re-run

@@ -215,13 +215,21 @@ std::string InfoStats(Server& s) {
 }
 
 std::string InfoReplication(Server& s) {
-  return fmt::format(
-      "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\n"
+  std::string out = fmt::format("# Replication\r\nrole:master\r\nconnected_slaves:{}\r\n",
+                                s.replicas().size());
+  int i = 0;
+  for (const Connection* r : s.replicas())
+    out += fmt::format("slave{}:ip={},port={},state=online,offset={},lag={}\r\n", i++,
+                       r->peer.substr(0, r->peer.rfind(':')), r->repl_listening_port,
+                       r->repl_ack_offset, (s.now_ms() - r->repl_ack_ms) / 1000);
+  out += fmt::format(
+      "master_failover_state:no-failover\r\n"
       "master_replid:{}\r\nmaster_replid2:0000000000000000000000000000000000000000\r\n"
-      "master_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\n"
+      "master_repl_offset:{}\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\n"
       "repl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:0\r\n"
       "repl_backlog_histlen:0\r\n",
-      s.run_id());
+      s.run_id(), s.repl_offset());
+  return out;
 }
 
 std::string InfoCpu(Server&) {
