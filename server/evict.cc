@@ -204,10 +204,11 @@ Server::EvictResult Server::PerformEvictions() {
       FeedChange(best_db, ArgList(args, 2));
     }
     size_t before = UsedMemory();
+    KvEntry* victim = keyspace_->Detach(best_db, best_key);
     if (lazy) {
-      lazyfree_->Free(keyspace_->Detach(best_db, best_key));
-    } else {
-      keyspace_->Delete(best_db, best_key);
+      lazyfree_->Free(victim);
+    } else if (victim != nullptr) {
+      KvEntry::Free(victim);  // lazyfree-lazy-server-del does not apply to eviction
     }
     size_t after = UsedMemory();
     if (before > after) freed += before - after;

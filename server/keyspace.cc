@@ -119,7 +119,15 @@ void Keyspace::Replace(int db, KvEntry** link, KvEntry* e) {
   if (old->has_expire()) --d.volatile_keys;
   if (e->has_expire()) ++d.volatile_keys;
   d.table.ReplaceAt(link, e);
-  KvEntry::Free(old);
+  FreeDeleted(old);
+}
+
+void Keyspace::FreeDeleted(KvEntry* e) {
+  if (free_server_del != nullptr) {
+    free_server_del(on_expired_ctx, e);
+  } else {
+    KvEntry::Free(e);
+  }
 }
 
 void Keyspace::Upsert(int db, KvEntry* e, int64_t now_ms) {
@@ -139,7 +147,7 @@ void Keyspace::UpsertHashed(int db, KvEntry* e, uint64_t hash) {
 bool Keyspace::Delete(int db, std::string_view key) {
   KvEntry* e = Detach(db, key);
   if (e == nullptr) return false;
-  KvEntry::Free(e);
+  FreeDeleted(e);
   return true;
 }
 

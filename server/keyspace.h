@@ -106,6 +106,9 @@ class Keyspace {
   // lazyfree-lazy-expire: expired entries are handed to this (it frees them, maybe on the
   // background thread) instead of being freed here.
   void (*free_expired)(void* ctx, KvEntry* e) = nullptr;
+  // lazyfree-lazy-server-del: the same for values a command overwrites (Replace/Upsert) or
+  // deletes as a side effect (Delete).
+  void (*free_server_del)(void* ctx, KvEntry* e) = nullptr;
   // While a child saves, reads do not update the LRU clock of entries (as Redis): the write
   // would copy the page the child still shares.
   bool no_touch = false;
@@ -133,6 +136,7 @@ class Keyspace {
   void InsertHashed(int db, KvEntry* e, uint64_t hash);
   uint32_t LfuMinutes() const { return (lru_clock / 60) & 65535; }
   void ExpireNow(int db, KvEntry* e);
+  void FreeDeleted(KvEntry* e);
   void StreamRemoved(int db, const KvEntry* e) {
     if (e->type() == ObjType::kStream && on_stream_removed)
       on_stream_removed(on_stream_removed_ctx, db, e->key());

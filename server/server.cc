@@ -89,6 +89,7 @@ Server::Server(Config* config) : config_(config) {
   lazyfree_ = std::make_unique<LazyFree>();
   OnConfigChange("notify-keyspace-events");
   OnConfigChange("lazyfree-lazy-expire");
+  OnConfigChange("lazyfree-lazy-server-del");
   aof_ = std::make_unique<Aof>(this);
   acl_ = std::make_unique<Acl>(this);
   // A subscriber whose user lost access to one of its channels or patterns is disconnected
@@ -180,6 +181,12 @@ std::string Server::OnConfigChange(const std::string& name) {
     ChildProcess::set_key_save_delay_us(v);
   } else if (name == "hz") {
     uv_timer_set_repeat(&cron_timer_, 1000 / config_->hz);
+  } else if (name == "lazyfree-lazy-server-del") {
+    keyspace_->free_server_del = nullptr;
+    if (config_->GetValue("lazyfree-lazy-server-del") == "yes")
+      keyspace_->free_server_del = [](void* self, KvEntry* e) {
+        static_cast<Server*>(self)->lazyfree_->Free(e);
+      };
   } else if (name == "lazyfree-lazy-expire") {
     keyspace_->free_expired = nullptr;
     if (config_->lazyfree_lazy_expire)

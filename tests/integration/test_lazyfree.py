@@ -121,3 +121,26 @@ def test_a_long_command_does_not_keep_its_argument_array(spawn):
     assert c.unlink("myset") == 1
     wait_until(lambda: mem(c)["used_memory"] < orig * 1.5, what="memory given back")
     c.close()
+
+
+def test_lazyfree_lazy_server_del(spawn):
+    """Values a command overwrites (SET, RENAME, a STORE destination) or deletes as a side
+    effect go to the background thread with lazyfree-lazy-server-del."""
+    srv = spawn("--lazyfree-lazy-server-del", "yes")
+    c = srv.client()
+    big_set(c, "s", 20_000)
+    assert c.set("s", "now a string") is True
+    assert settled(c)["lazyfreed_objects"] == 1
+    big_set(c, "a", 20_000)
+    big_set(c, "b", 20_000)
+    assert c.rename("a", "b") is True
+    assert settled(c)["lazyfreed_objects"] == 2
+    c.sadd("small", "x")
+    assert c.sunionstore("b", ["small"]) == 1
+    assert settled(c)["lazyfreed_objects"] == 3
+    assert c.smembers("b") == {b"x"}
+    c.config_set("lazyfree-lazy-server-del", "no")
+    big_set(c, "t", 20_000)
+    assert c.set("t", "x") is True
+    assert settled(c)["lazyfreed_objects"] == 3
+    c.close()
