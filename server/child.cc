@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "server/log.h"
+#include "server/oom_score.h"
 #include "server/server.h"
 
 namespace sable {
@@ -89,6 +90,7 @@ pid_t ChildProcess::Fork(Server& s, ChildType type, size_t keys_total,
     sigemptyset(&all);
     sigprocmask(SIG_SETMASK, &all, nullptr);
     s.CloseListenerFdsInChild();
+    ApplyOomScoreAdj(s.config(), OomClass::kChild);
     if (pipe_[0] != -1) close(pipe_[0]);
     child_pipe_w_ = pipe_[1];
     int rc = body();

@@ -333,6 +333,22 @@ std::string Config::SetArgs(const std::string& name, const std::vector<std::stri
   } else if (name == "latency-tracking-info-percentiles") {
     std::string err = PercentilesText(args, &canon);
     if (!err.empty()) return err;
+  } else if (name == "oom-score-adj-values") {
+    // Three values (master, replica, background child), as Redis.
+    std::vector<std::string> parts;
+    for (const auto& a : args) {
+      std::istringstream is(a);
+      std::string p;
+      while (is >> p) parts.push_back(p);
+    }
+    if (parts.size() != 3) return "wrong number of arguments";
+    for (const auto& p : parts) {
+      int64_t v;
+      if (!StringToInt64(p, &v)) return "Invalid oom-score-adj-values value";
+      if (v < -2000 || v > 2000)
+        return "Invalid oom-score-adj-values, elements must be between -2000 and 2000.";
+    }
+    canon = Join(parts);
   } else {
     canon = Join(args);
   }

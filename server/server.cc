@@ -27,6 +27,7 @@ extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #include "server/log.h"
 #include "server/lua_engine.h"
 #include "server/notify.h"
+#include "server/oom_score.h"
 #include "server/proctitle.h"
 #include "server/pubsub.h"
 #include "server/snapshot.h"
@@ -90,6 +91,7 @@ Server::Server(Config* config) : config_(config) {
   OnConfigChange("notify-keyspace-events");
   OnConfigChange("lazyfree-lazy-expire");
   OnConfigChange("lazyfree-lazy-server-del");
+  ApplyOomScoreAdj(*config_, OomClass::kPrimary);  // logged if it fails, as Redis
   aof_ = std::make_unique<Aof>(this);
   acl_ = std::make_unique<Acl>(this);
   // A subscriber whose user lost access to one of its channels or patterns is disconnected
@@ -181,6 +183,9 @@ std::string Server::OnConfigChange(const std::string& name) {
     ChildProcess::set_key_save_delay_us(v);
   } else if (name == "hz") {
     uv_timer_set_repeat(&cron_timer_, 1000 / config_->hz);
+  } else if (name == "oom-score-adj" || name == "oom-score-adj-values") {
+    if (!ApplyOomScoreAdj(*config_, OomClass::kPrimary))
+      return "Failed to set current oom_score_adj. Check server logs.";
   } else if (name == "lazyfree-lazy-server-del") {
     keyspace_->free_server_del = nullptr;
     if (config_->GetValue("lazyfree-lazy-server-del") == "yes")

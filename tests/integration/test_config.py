@@ -272,3 +272,40 @@ def test_config_set_bind(spawn):
             "specified addresses.")
         assert config_get(c, "bind") == b"127.0.0.1"
         assert connects(srv)
+
+
+# --------------------------------------------------------------------------------------------
+# oom-score-adj
+# --------------------------------------------------------------------------------------------
+
+def oom_score(pid):
+    with open(f"/proc/{pid}/oom_score_adj") as f:
+        return int(f.read())
+
+
+def test_oom_score_adj_follows_the_process_class(spawn):
+    srv = spawn("--rdb-key-save-delay", "100000")
+    base = oom_score(srv.pid)
+    with srv.raw() as c:
+        assert c.call("CONFIG", "SET", "oom-score-adj-values", "-2001 0 0") == helpers.RespError(
+            "ERR CONFIG SET failed (possibly related to argument 'oom-score-adj-values') - "
+            "Invalid oom-score-adj-values, elements must be between -2000 and 2000.")
+        assert c.call("CONFIG", "SET", "oom-score-adj-values", "10 20 30") == b"OK"
+        assert oom_score(srv.pid) == base  # not applied while oom-score-adj is no
+        assert c.call("CONFIG", "SET", "oom-score-adj", "yes") == b"OK"
+        assert oom_score(srv.pid) == base + 10
+        assert c.call("CONFIG", "SET", "oom-score-adj-values", "15 20 30") == b"OK"
+        assert oom_score(srv.pid) == base + 15
+        # a background child takes the third value
+        c.call("SET", "k", "v")
+        assert c.call("BGSAVE") == b"Background saving started"
+        children = []
+        assert helpers.wait_for(lambda: children.extend(
+            int(p) for p in open(f"/proc/{srv.pid}/task/{srv.pid}/children").read().split())
+            or children, timeout=5)
+        assert helpers.wait_for(lambda: oom_score(children[0]) == base + 30, timeout=5)
+        os.kill(children[0], signal.SIGKILL)
+        assert c.call("CONFIG", "SET", "oom-score-adj", "absolute") == b"OK"
+        assert oom_score(srv.pid) == 15
+        assert c.call("CONFIG", "SET", "oom-score-adj", "no") == b"OK"
+        assert oom_score(srv.pid) == base
