@@ -17,6 +17,17 @@ namespace sable {
 
 namespace {
 
+// The whitespace-separated words of every argument ("save '900 1 300 10'" = four words).
+std::vector<std::string> Words(const std::vector<std::string>& args) {
+  std::vector<std::string> words;
+  for (const auto& a : args) {
+    std::istringstream is(a);
+    std::string w;
+    while (is >> w) words.push_back(w);
+  }
+  return words;
+}
+
 struct TableRow {
   const char* name;
   const char* def;
@@ -271,12 +282,7 @@ std::string Config::SetArgs(const std::string& name, const std::vector<std::stri
     canon = std::to_string(v);
   } else if (name == "save") {
     // "save <secs> <changes> [...]" or "save ''"; several save lines accumulate in a file.
-    std::vector<std::string> parts;
-    for (const auto& a : args) {
-      std::istringstream is(a);
-      std::string p;
-      while (is >> p) parts.push_back(p);
-    }
+    std::vector<std::string> parts = Words(args);
     if (parts.size() % 2) return "Invalid save parameters";
     for (const auto& p : parts) {
       int64_t v;
@@ -285,12 +291,7 @@ std::string Config::SetArgs(const std::string& name, const std::vector<std::stri
     canon = Join(parts);
   } else if (name == "bind") {
     // No address (CONFIG SET bind "", or `bind ""` in a file) means no TCP listener.
-    std::vector<std::string> parts;
-    for (const auto& a : args) {
-      std::istringstream is(a);
-      std::string p;
-      while (is >> p) parts.push_back(p);
-    }
+    std::vector<std::string> parts = Words(args);
     if (parts.size() > 16) return "Too many bind addresses specified.";
     canon = Join(parts);
   } else if (name == "dir") {
@@ -303,12 +304,8 @@ std::string Config::SetArgs(const std::string& name, const std::vector<std::stri
     if (v != "yes" && v != "no") return "argument must be 'yes' or 'no'";
     canon = v;
   } else if (name == "shutdown-on-sigint" || name == "shutdown-on-sigterm") {
-    std::vector<std::string> parts;
-    for (const auto& a : args) {
-      std::istringstream is(a);
-      std::string p;
-      while (is >> p) parts.push_back(Lower(p));
-    }
+    std::vector<std::string> parts = Words(args);
+    for (auto& p : parts) p = Lower(p);
     for (auto& p : parts)
       if (p != "default" && p != "save" && p != "nosave" && p != "now" && p != "force")
         return "argument(s) must be one of the following: default, save, nosave, now, force";
@@ -335,12 +332,7 @@ std::string Config::SetArgs(const std::string& name, const std::vector<std::stri
     if (!err.empty()) return err;
   } else if (name == "oom-score-adj-values") {
     // Three values (master, replica, background child), as Redis.
-    std::vector<std::string> parts;
-    for (const auto& a : args) {
-      std::istringstream is(a);
-      std::string p;
-      while (is >> p) parts.push_back(p);
-    }
+    std::vector<std::string> parts = Words(args);
     if (parts.size() != 3) return "wrong number of arguments";
     for (const auto& p : parts) {
       int64_t v;

@@ -10,6 +10,19 @@
 
 namespace sable {
 
+namespace {
+
+// SELECT db, when a feed's current database (*cur) is another one (db < 0: no database).
+void AppendSelectIfChanged(std::string* out, int* cur, int db) {
+  if (db == *cur || db < 0) return;
+  std::string d = std::to_string(db);
+  std::string_view sel[] = {"SELECT", d};
+  AppendRespCommand(out, ArgList(sel, 2));
+  *cur = db;
+}
+
+}  // namespace
+
 
 void Server::FeedChange(int db, ArgList args, bool replicas_only) {
   if (!aof_on_ && replicas_.empty()) return;
@@ -19,12 +32,7 @@ void Server::FeedChange(int db, ArgList args, bool replicas_only) {
       aof_cur_timestamp_ = now_ms_ / 1000;
       aof_buf_ += fmt::format("#TS:{}\r\n", aof_cur_timestamp_);
     }
-    if (db != aof_db_ && db >= 0) {
-      std::string d = std::to_string(db);
-      std::string_view sel[] = {"SELECT", d};
-      AppendRespCommand(&aof_buf_, ArgList(sel, 2));
-      aof_db_ = db;
-    }
+    AppendSelectIfChanged(&aof_buf_, &aof_db_, db);
     AppendRespCommand(&aof_buf_, args);
   }
   if (!replicas_.empty()) FeedReplicas(db, args);
@@ -34,12 +42,7 @@ void Server::FeedChange(int db, ArgList args, bool replicas_only) {
 // the master offset counts every byte.
 void Server::FeedReplicas(int db, ArgList args) {
   std::string chunk;
-  if (db != repl_db_ && db >= 0) {
-    std::string d = std::to_string(db);
-    std::string_view sel[] = {"SELECT", d};
-    AppendRespCommand(&chunk, ArgList(sel, 2));
-    repl_db_ = db;
-  }
+  AppendSelectIfChanged(&chunk, &repl_db_, db);
   AppendRespCommand(&chunk, args);
   repl_offset_ += static_cast<int64_t>(chunk.size());
   for (Connection* r : replicas_) {
