@@ -136,9 +136,16 @@ void Server::WaitForReplicas(Connection& c, int64_t n) {
 }
 
 void Server::PingReplicas() {
+  // The period runs from when the first replica attached (or from the last PING): a stream
+  // attached with a long period set first (as the Redis suite's attach_to_replication_stream
+  // does) sees no PING.
+  if (replicas_.empty()) {
+    last_replica_ping_ms_ = now_ms_;
+    return;
+  }
   int64_t period = 10;
   StringToInt64(config_->GetValue("repl-ping-replica-period"), &period);
-  if (replicas_.empty() || now_ms_ - last_replica_ping_ms_ < period * 1000) return;
+  if (now_ms_ - last_replica_ping_ms_ < period * 1000) return;
   last_replica_ping_ms_ = now_ms_;
   std::string_view ping[] = {"PING"};
   FeedReplicas(-1, ArgList(ping, 1));
