@@ -40,7 +40,6 @@ void Server::BlockClient(Connection& c, int db, const std::vector<std::string_vi
   c.block.type = type;
   c.block.deadline_ms = deadline_ms;
   c.block.null_array = null_array;
-  c.block.timeout_zero = false;
   c.block.wait_offset = -1;
   c.block.wake_on_delete = wake_on_delete;
   c.block.spec = &spec;
@@ -85,8 +84,6 @@ bool Server::UnblockClient(Connection& c, bool with_error) {
     w.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
   } else if (c.block.wait_offset >= 0) {
     w.Integer(static_cast<int64_t>(ReplicasAcked(c.block.wait_offset)));
-  } else if (c.block.timeout_zero) {
-    w.Integer(0);
   } else if (c.block.null_array) {
     w.NullArray();
   } else {

@@ -20,7 +20,6 @@ struct BlockState {
   ObjType type = ObjType::kList;   // served only when a key holds this type
   int64_t deadline_ms = 0;         // 0 = forever
   bool null_array = true;          // timeout reply: null array (BLPOP) or null (BLMOVE)
-  bool timeout_zero = false;       // timeout reply: integer 0
   // WAIT: the replication offset the replicas must acknowledge, and how many must; the
   // timeout reply is the number that did.
   int64_t wait_offset = -1;

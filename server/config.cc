@@ -377,6 +377,7 @@ void Config::Mirror(const std::string& name) {
   else if (name == "min-replicas-to-write") min_replicas_to_write = i64();
   else if (name == "lazyfree-lazy-eviction") lazyfree_lazy_eviction = v == "yes";
   else if (name == "lazyfree-lazy-expire") lazyfree_lazy_expire = v == "yes";
+  else if (name == "lazyfree-lazy-server-del") lazyfree_lazy_server_del = v == "yes";
   else if (name == "lazyfree-lazy-user-del") lazyfree_lazy_user_del = v == "yes";
   else if (name == "lazyfree-lazy-user-flush") lazyfree_lazy_user_flush = v == "yes";
   else if (name == "min-replicas-max-lag") min_replicas_max_lag = i64();

@@ -71,6 +71,7 @@ class Config {
   int64_t slowlog_max_len = 128;
   bool lazyfree_lazy_eviction = false;
   bool lazyfree_lazy_expire = false;
+  bool lazyfree_lazy_server_del = false;
   bool lazyfree_lazy_user_del = false;
   bool lazyfree_lazy_user_flush = false;
   int64_t min_replicas_to_write = 0;

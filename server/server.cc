@@ -187,22 +187,19 @@ std::string Server::OnConfigChange(const std::string& name) {
     if (!ApplyOomScoreAdj(*config_, OomClass::kPrimary))
       return "Failed to set current oom_score_adj. Check server logs.";
   } else if (name == "lazyfree-lazy-server-del") {
-    keyspace_->free_server_del = nullptr;
-    if (config_->GetValue("lazyfree-lazy-server-del") == "yes")
-      keyspace_->free_server_del = [](void* self, KvEntry* e) {
-        static_cast<Server*>(self)->lazyfree_->Free(e);
-      };
+    keyspace_->free_server_del = config_->lazyfree_lazy_server_del ? LazyFreeEntry : nullptr;
   } else if (name == "lazyfree-lazy-expire") {
-    keyspace_->free_expired = nullptr;
-    if (config_->lazyfree_lazy_expire)
-      keyspace_->free_expired = [](void* self, KvEntry* e) {
-        static_cast<Server*>(self)->lazyfree_->Free(e);
-      };
+    keyspace_->free_expired = config_->lazyfree_lazy_expire ? LazyFreeEntry : nullptr;
   } else if (name == "notify-keyspace-events") {
     // The "new" event hooks key creation only while it is enabled.
     keyspace_->on_new_key = (config_->notify_keyspace_events & kNotifyNew) ? OnNewKey : nullptr;
   }
   return "";
+}
+
+// The keyspace's hook for lazyfree-lazy-expire / -server-del.
+void Server::LazyFreeEntry(void* self, KvEntry* e) {
+  static_cast<Server*>(self)->lazyfree_->Free(e);
 }
 
 void Server::OnNewKey(void* self, int db, std::string_view key) {

@@ -420,6 +420,7 @@ class Server {
   static void OnKeyExpired(void* self, int db, std::string_view key);
   void ApplyAccessPolicy();  // maxmemory-policy / lfu-* settings into the keyspace
   static void OnNewKey(void* self, int db, std::string_view key);
+  static void LazyFreeEntry(void* self, KvEntry* e);
   void PublishKeyspaceEvent(std::string_view event, std::string_view key, int db);
   void CloseClientsOverLimit();
   void CheckSoftOutputLimits();
